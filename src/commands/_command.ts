@@ -1,0 +1,71 @@
+/**
+ * The shape every command builder returns: the arguments to send and how to
+ * read the reply. One builder per command serves the client, leases,
+ * pipelines and transactions alike.
+ *
+ * @module
+ */
+
+import type { CommandArg } from "../resp/encode.ts";
+import type { ReplyMapper } from "../connection.ts";
+
+/** A key or value: strings are sent as UTF-8, bytes as they are. */
+export type RedisKey = string | Uint8Array;
+/** A value to store. */
+export type RedisValue = string | number | bigint | Uint8Array;
+
+/** A command ready to send, with the function that reads its reply. */
+export interface Command<T> {
+  /** The command name and arguments. */
+  readonly args: CommandArg[];
+  /** Turns the raw reply into the typed result. */
+  readonly map: ReplyMapper<T>;
+  /**
+   * For blocking commands, how long the server may block, in milliseconds
+   * (`0` for ever): such commands run on a lease of their own.
+   */
+  readonly block?: number;
+}
+
+/** Builds a {@linkcode Command}. */
+export function command<T>(
+  args: CommandArg[],
+  map: ReplyMapper<T>,
+): Command<T> {
+  return { args, map };
+}
+
+/** Checks that a key is a string or bytes. */
+export function key(name: string, value: unknown): RedisKey {
+  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  throw new TypeError(
+    `Cannot build the command as ${name} must be a string or Uint8Array, got ${
+      value === null ? "null" : typeof value
+    }`,
+  );
+}
+
+/** Checks that a value is something RESP can carry. */
+export function value(name: string, v: unknown): RedisValue {
+  if (
+    typeof v === "string" || typeof v === "number" || typeof v === "bigint" ||
+    v instanceof Uint8Array
+  ) return v;
+  throw new TypeError(
+    `Cannot build the command as ${name} must be a string, number, bigint or Uint8Array, got ${
+      v === null ? "null" : typeof v
+    }`,
+  );
+}
+
+/** Checks that a number is an integer. */
+export function int(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(
+      `Cannot build the command as ${name} must be an integer, got ${
+        typeof v === "number" ? v : typeof v
+      }`,
+    );
+  }
+  return v;
+}

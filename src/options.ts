@@ -1,0 +1,369 @@
+/**
+ * Client options, their defaults, and `redis://`, `rediss://` and `unix://`
+ * URL parsing.
+ *
+ * @module
+ */
+
+import type { DecoderLimits } from "./resp/decode.ts";
+import type { TlsOptions, Transport } from "./transport/types.ts";
+import type { RetryPolicy } from "./policy/retry.ts";
+
+/** Options of the client's bounded connection pool. */
+export interface PoolOptions {
+  /**
+   * The most connections the pool opens.
+   *
+   * @default {10}
+   */
+  max?: number;
+  /**
+   * Connections kept open even when idle.
+   *
+   * @default {0}
+   */
+  min?: number;
+  /**
+   * How long `acquire` waits for a free connection, in milliseconds.
+   *
+   * @default {5000}
+   */
+  acquireTimeout?: number;
+  /**
+   * How long a connection above `min` may stay idle before it is closed, in
+   * milliseconds.
+   *
+   * @default {30000}
+   */
+  idleTimeout?: number;
+  /**
+   * How long a connection may live before it is replaced, in milliseconds;
+   * `0` for no limit.
+   *
+   * @default {0}
+   */
+  maxLifetime?: number;
+  /**
+   * A connection idle longer than this, in milliseconds, is PINGed before it
+   * is handed out.
+   *
+   * @default {30000}
+   */
+  healthCheckInterval?: number;
+  /**
+   * Whether to record the stack of each `acquire` and report leases that are
+   * garbage-collected without being released.
+   *
+   * @default {true}
+   */
+  leakDetection?: boolean;
+  /**
+   * A lease held longer than this, in milliseconds, fires a `longhold` event.
+   *
+   * @default {60000}
+   */
+  longHoldWarning?: number;
+}
+
+/** Options of {@linkcode createClient}. */
+export interface ClientOptions {
+  /**
+   * The server's host name or address.
+   *
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /**
+   * The server's TCP port.
+   *
+   * @default {6379}
+   */
+  port?: number;
+  /** A unix socket path; when set, `host` and `port` are ignored. */
+  path?: string;
+  /** The ACL user name (Redis 6+). */
+  username?: string;
+  /** The password (never included in error messages). */
+  password?: string;
+  /**
+   * The database number to SELECT.
+   *
+   * @default {0}
+   */
+  db?: number;
+  /** TLS settings; `true` for TLS with the system's trust store. */
+  tls?: TlsOptions | boolean;
+  /**
+   * The RESP version to ask for with HELLO; a server without HELLO gets 2.
+   *
+   * @default {3}
+   */
+  protocol?: 2 | 3;
+  /** A name for the connections (`CLIENT SETNAME`). */
+  name?: string;
+  /**
+   * How long opening a connection (with its handshake) may take, in
+   * milliseconds.
+   *
+   * @default {5000}
+   */
+  connectTimeout?: number;
+  /**
+   * How long a command may wait for its reply, in milliseconds.
+   *
+   * @default {10000}
+   */
+  commandTimeout?: number;
+  /**
+   * The most commands queued while no connection is usable; more reject at
+   * once with `QueueFullError`.
+   *
+   * @default {10000}
+   */
+  maxQueued?: number;
+  /** The pool's options. */
+  pool?: PoolOptions;
+  /** When and how often to retry a command after a connection failure. */
+  retry?: RetryPolicy;
+  /** When to try again to open a connection after a failure. */
+  reconnect?: RetryPolicy;
+  /** The socket implementation; by default the current runtime's. */
+  transport?: Transport;
+  /** Limits on what the server may send. */
+  limits?: DecoderLimits;
+}
+
+/** Connection settings taken from a URL. */
+export interface UrlSettings {
+  /** The host name or address. */
+  host?: string;
+  /** The TCP port. */
+  port?: number;
+  /** The unix socket path (`unix://` URLs). */
+  path?: string;
+  /** The ACL user name. */
+  username?: string;
+  /** The password, percent-decoded. */
+  password?: string;
+  /** The database number. */
+  db?: number;
+  /** Whether the URL asks for TLS (`rediss://`). */
+  tls?: boolean;
+}
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new TypeError(
+      `Cannot parse the URL as its ${what} is not valid percent-encoding`,
+    );
+  }
+}
+
+function parseDb(text: string | null): number | undefined {
+  if (text === null || text === "") return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new TypeError(
+      `Cannot parse the URL as its database "${text}" is not a number`,
+    );
+  }
+  return Number(text);
+}
+
+/**
+ * Parses a `redis://`, `rediss://` or `unix://` URL.
+ *
+ * The user name, password and database come from the URL
+ * (`redis://user:pass@host:port/db`); a unix URL takes them from the query
+ * (`unix:///run/redis.sock?db=2&password=...`).
+ *
+ * @example Parsing a URL with credentials
+ * ```ts
+ * import { parseRedisUrl } from "@respool/redis";
+ *
+ * const settings = parseRedisUrl("rediss://app:s%40cret@cache.local:6380/2");
+ * console.assert(settings.password === "s@cret" && settings.db === 2 && settings.tls);
+ * ```
+ *
+ * @param url The URL.
+ * @returns The settings it carries.
+ * @throws {TypeError} When the URL cannot be parsed or has another scheme.
+ */
+export function parseRedisUrl(url: string): UrlSettings {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(
+      "Cannot parse the URL as it is not a valid URL (expected redis://host:port/db)",
+    );
+  }
+  const settings: UrlSettings = {};
+  if (parsed.username) settings.username = decode(parsed.username, "user name");
+  if (parsed.password) settings.password = decode(parsed.password, "password");
+  switch (parsed.protocol) {
+    case "redis:":
+    case "rediss:": {
+      if (parsed.protocol === "rediss:") settings.tls = true;
+      if (parsed.hostname) {
+        settings.host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+      }
+      if (parsed.port) settings.port = Number(parsed.port);
+      const db = parseDb(parsed.pathname.replace(/^\//, "") || null);
+      if (db !== undefined) settings.db = db;
+      break;
+    }
+    case "unix:": {
+      settings.path = decode(parsed.pathname, "path");
+      if (!settings.path) {
+        throw new TypeError("Cannot parse the URL as it has no socket path");
+      }
+      break;
+    }
+    default:
+      throw new TypeError(
+        `Cannot parse the URL as its scheme "${parsed.protocol}" is not redis:, rediss: or unix:`,
+      );
+  }
+  const db = parseDb(parsed.searchParams.get("db"));
+  if (db !== undefined) settings.db = db;
+  const password = parsed.searchParams.get("password");
+  if (password !== null) settings.password = password;
+  const username = parsed.searchParams.get("username");
+  if (username !== null) settings.username = username;
+  return settings;
+}
+
+/** Options with every default filled in and every value checked. */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly path: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly db: number;
+  readonly tls: TlsOptions | undefined;
+  readonly protocol: 2 | 3;
+  readonly name: string | undefined;
+  readonly connectTimeout: number;
+  readonly commandTimeout: number;
+  readonly maxQueued: number;
+  readonly pool: Readonly<Required<PoolOptions>>;
+  readonly retry: RetryPolicy | undefined;
+  readonly reconnect: RetryPolicy | undefined;
+  readonly transport: Transport | undefined;
+  readonly limits: DecoderLimits;
+}
+
+function integer(
+  name: string,
+  value: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      `Cannot create the client as ${name} must be an integer, got ${
+        typeof value === "number" ? value : typeof value
+      }`,
+    );
+  }
+  if (value < min || value > max) {
+    throw new RangeError(
+      `Cannot create the client as ${name} must be between ${min} and ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Merges a URL and options (options win) and fills in the defaults.
+ *
+ * @param url The server URL, if any.
+ * @param options The options, if any.
+ * @returns The resolved options.
+ * @throws {TypeError} When the URL or an option has the wrong type.
+ * @throws {RangeError} When an option is out of range.
+ */
+export function resolveOptions(
+  url: string | undefined,
+  options: ClientOptions = {},
+): ResolvedOptions {
+  if (url !== undefined && typeof url !== "string") {
+    throw new TypeError(
+      `Cannot create the client as the URL must be a string, got ${typeof url}`,
+    );
+  }
+  const fromUrl = url === undefined ? {} : parseRedisUrl(url);
+  const tlsOption = options.tls ?? fromUrl.tls;
+  const tls = tlsOption === true
+    ? {}
+    : tlsOption === false
+    ? undefined
+    : tlsOption;
+  const pool = options.pool ?? {};
+  const max = integer("pool.max", pool.max ?? 10, 1);
+  const protocol = options.protocol ?? 3;
+  if (protocol !== 2 && protocol !== 3) {
+    throw new RangeError(
+      `Cannot create the client as protocol must be 2 or 3, got ${protocol}`,
+    );
+  }
+  for (const name of ["retry", "reconnect"] as const) {
+    const policy = options[name];
+    if (policy !== undefined && typeof policy !== "function") {
+      throw new TypeError(
+        `Cannot create the client as ${name} must be a function, got ${typeof policy}`,
+      );
+    }
+  }
+  return {
+    host: options.host ?? fromUrl.host ?? "127.0.0.1",
+    port: integer("port", options.port ?? fromUrl.port ?? 6379, 1, 65_535),
+    path: options.path ?? fromUrl.path,
+    username: options.username ?? fromUrl.username,
+    password: options.password ?? fromUrl.password,
+    db: integer("db", options.db ?? fromUrl.db ?? 0, 0),
+    tls,
+    protocol,
+    name: options.name,
+    connectTimeout: integer(
+      "connectTimeout",
+      options.connectTimeout ?? 5_000,
+      1,
+    ),
+    commandTimeout: integer(
+      "commandTimeout",
+      options.commandTimeout ?? 10_000,
+      1,
+    ),
+    maxQueued: integer("maxQueued", options.maxQueued ?? 10_000, 0),
+    pool: {
+      max,
+      min: integer("pool.min", pool.min ?? 0, 0, max),
+      acquireTimeout: integer(
+        "pool.acquireTimeout",
+        pool.acquireTimeout ?? 5_000,
+        0,
+      ),
+      idleTimeout: integer("pool.idleTimeout", pool.idleTimeout ?? 30_000, 0),
+      maxLifetime: integer("pool.maxLifetime", pool.maxLifetime ?? 0, 0),
+      healthCheckInterval: integer(
+        "pool.healthCheckInterval",
+        pool.healthCheckInterval ?? 30_000,
+        0,
+      ),
+      leakDetection: pool.leakDetection ?? true,
+      longHoldWarning: integer(
+        "pool.longHoldWarning",
+        pool.longHoldWarning ?? 60_000,
+        0,
+      ),
+    },
+    retry: options.retry,
+    reconnect: options.reconnect,
+    transport: options.transport,
+    limits: options.limits ?? {},
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * What the pool knows about one connection.
+ *
+ * @module
+ */
+
+import type {
+  CommandOptions,
+  ConnectionState,
+  ReplyMapper,
+} from "../connection.ts";
+import type { CommandArg } from "../resp/encode.ts";
+
+/**
+ * The part of a connection the pool uses. `Connection` implements it; the
+ * pool's unit tests use fakes.
+ */
+export interface PoolConnection {
+  readonly state: ConnectionState;
+  readonly protocol?: 2 | 3;
+  readonly inFlight: number;
+  readonly createdAt: number;
+  readonly lastUsedAt: number;
+  readonly closed: Promise<void>;
+  connect(): Promise<void>;
+  send<T>(
+    args: readonly CommandArg[],
+    map?: ReplyMapper<T>,
+    options?: CommandOptions,
+  ): Promise<T>;
+  close(): Promise<void>;
+  destroy(error?: Error): void;
+}
+
+/** Where a slot is in its life. */
+export type SlotState =
+  | "connecting"
+  | "shared"
+  | "draining"
+  | "leased"
+  | "closed";
+
+/** One connection and its bookkeeping. */
+export class Slot<C extends PoolConnection = PoolConnection> {
+  readonly connection: C;
+  state: SlotState = "connecting";
+  /** When the current lease was acquired, in epoch milliseconds. */
+  acquiredAt = 0;
+  /** The stack of the `acquire` call, when leak detection is on. */
+  stack: string | undefined;
+  longHoldReported = false;
+  /** The lease holding this slot; weak, so tracking never keeps it alive. */
+  lease: WeakRef<object> | undefined;
+
+  constructor(connection: C) {
+    this.connection = connection;
+  }
+
+  /** Commands in flight on the connection (what dispatch compares). */
+  get inFlight(): number {
+    return this.connection.inFlight;
+  }
+}

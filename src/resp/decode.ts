@@ -1,0 +1,580 @@
+/**
+ * An incremental RESP2/RESP3 decoder that accepts chunks cut anywhere.
+ *
+ * @module
+ */
+
+import { ProtocolError, ReplyError } from "../errors.ts";
+
+/** A decoded RESP value. */
+export type RespValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Uint8Array
+  | ReplyError
+  | RespValue[]
+  | Map<RespValue, RespValue>
+  | Set<RespValue>;
+
+/** Limits that protect the decoder from hostile or broken servers. */
+export interface DecoderLimits {
+  /**
+   * The longest bulk string accepted, in bytes.
+   *
+   * @default {536870912}
+   */
+  maxBulkLength?: number;
+  /**
+   * The deepest nesting of aggregates accepted.
+   *
+   * @default {64}
+   */
+  maxDepth?: number;
+  /**
+   * The most elements one aggregate may announce.
+   *
+   * @default {134217728}
+   */
+  maxAggregateLength?: number;
+  /**
+   * The longest simple line (status, error, number) accepted, in bytes.
+   *
+   * @default {1048576}
+   */
+  maxLineLength?: number;
+}
+
+/** Where the decoder delivers what it decodes. */
+export interface DecoderHandlers {
+  /** Called with each complete top-level reply, in order. */
+  reply(value: RespValue): void;
+  /** Called with each complete RESP3 push message (`>`). */
+  push(value: RespValue[]): void;
+}
+
+// Aggregate kinds (plain numbers: Node's type stripping has no enums).
+const ARRAY = 0;
+const MAP = 1;
+const SET = 2;
+const PUSH = 3;
+const ATTRIBUTE = 4;
+
+interface Frame {
+  kind: number;
+  remaining: number;
+  items: RespValue[];
+}
+
+// ignoreBOM keeps a leading U+FEFF: in a reply it is data, not a byte order mark.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const CR = 13;
+const MAX_SAFE_DIGITS = 15;
+const SHRINK_ABOVE = 1_048_576;
+const PREALLOCATE_LIMIT = 4_194_304;
+/** The RESP3 double grammar; `Number()` alone would accept " ", "0x10", "Infinity". */
+const DOUBLE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** The bytes that start a RESP2/RESP3 element, checked before the line end arrives. */
+const TYPE_BYTES = new Uint8Array(256);
+for (const c of "+-:$=!*%~>|_,#(") TYPE_BYTES[c.charCodeAt(0)] = 1;
+
+/** Marks that the element at the current position is not complete yet. */
+const INCOMPLETE = Symbol("incomplete");
+/** Marks that an aggregate header was read and a frame pushed. */
+const OPENED = Symbol("opened");
+
+function decodeText(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 24) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return textDecoder.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return textDecoder.decode(buf.subarray(start, end));
+}
+
+function typeName(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f
+    ? `'${String.fromCharCode(byte)}'`
+    : `0x${byte.toString(16).padStart(2, "0")}`;
+}
+
+function unknownType(byte: number): ProtocolError {
+  return new ProtocolError(
+    `Cannot decode the reply as byte ${
+      typeName(byte)
+    } does not start a RESP type`,
+  );
+}
+
+/**
+ * Decodes RESP2 and RESP3 replies from chunks cut at any byte.
+ *
+ * Complete elements are moved into a stack of open aggregates as soon as they
+ * are read, so a large reply arriving in many chunks is parsed once, not once
+ * per chunk. Bytes it keeps across chunks are copied, so callers may reuse
+ * the chunk they fed.
+ *
+ * @example Decoding a reply split across two chunks
+ * ```ts
+ * import { Decoder, type RespValue } from "@respool/redis";
+ *
+ * const replies: RespValue[] = [];
+ * const decoder = new Decoder({ reply: (v) => replies.push(v), push: () => {} });
+ * decoder.feed(new TextEncoder().encode("$5\r\nhel"));
+ * decoder.feed(new TextEncoder().encode("lo\r\n"));
+ * console.assert(replies[0] === "hello");
+ * ```
+ */
+export class Decoder {
+  /** Decode bulk strings of the next top-level reply as `Uint8Array`. */
+  bytes = false;
+  /** Decode bulk strings of push messages as `Uint8Array`. */
+  pushBytes = false;
+
+  readonly #handlers: DecoderHandlers;
+  readonly #maxBulkLength: number;
+  readonly #maxDepth: number;
+  readonly #maxAggregateLength: number;
+  readonly #maxLineLength: number;
+
+  #buf: Uint8Array = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+  /** Bytes the kept element needs before parsing it again can progress. */
+  #need = 0;
+  #stack: Frame[] = [];
+  #frameBytes = false;
+  #failed: ProtocolError | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param handlers Where complete replies and push messages go.
+   * @param limits Limits on what the server may send.
+   * @throws {RangeError} When a limit is not a positive integer.
+   */
+  constructor(handlers: DecoderHandlers, limits: DecoderLimits = {}) {
+    this.#handlers = handlers;
+    this.#maxBulkLength = positive(
+      "maxBulkLength",
+      limits.maxBulkLength ?? 536_870_912,
+    );
+    this.#maxDepth = positive("maxDepth", limits.maxDepth ?? 64);
+    this.#maxAggregateLength = positive(
+      "maxAggregateLength",
+      limits.maxAggregateLength ?? 134_217_728,
+    );
+    this.#maxLineLength = positive(
+      "maxLineLength",
+      limits.maxLineLength ?? 1_048_576,
+    );
+  }
+
+  /** Whether part of a reply is buffered, waiting for more bytes. */
+  get pending(): boolean {
+    return this.#end > this.#start || this.#stack.length > 0;
+  }
+
+  /**
+   * Feeds bytes received from the server.
+   *
+   * @param chunk The bytes; the decoder does not keep a reference to them.
+   * @throws {ProtocolError} When the bytes are not valid RESP or break a
+   * limit; every later call throws the same error.
+   */
+  feed(chunk: Uint8Array): void {
+    if (this.#failed) throw this.#failed;
+    try {
+      if (this.#end === this.#start) {
+        const used = this.#parse(chunk, 0, chunk.length);
+        if (used < chunk.length) this.#keep(chunk, used);
+        return;
+      }
+      this.#append(chunk);
+      if (this.#end - this.#start < this.#need) return;
+      this.#start = this.#parse(this.#buf, this.#start, this.#end);
+      if (this.#start === this.#end) {
+        this.#start = this.#end = 0;
+        if (this.#buf.length > SHRINK_ABOVE) this.#buf = new Uint8Array(0);
+      }
+    } catch (error) {
+      // Whatever interrupted parsing (a malformed reply, or a handler that
+      // threw) left the stream at an unknown position: refuse to go on.
+      this.#failed = error instanceof ProtocolError ? error : new ProtocolError(
+        `Cannot decode further replies as handling one failed: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+      throw error;
+    }
+  }
+
+  /** Drops any partly received reply, as after a reconnect. */
+  reset(): void {
+    this.#start = this.#end = this.#need = 0;
+    this.#stack = [];
+    this.#failed = undefined;
+  }
+
+  #keep(chunk: Uint8Array, from: number): void {
+    const size = chunk.length - from;
+    // Reserve for a large bulk string up front, but only up to a bound: a
+    // header alone must not make us allocate maxBulkLength.
+    const reserve = Math.min(this.#need, PREALLOCATE_LIMIT);
+    if (this.#buf.length < size || this.#buf.length < reserve) {
+      this.#buf = new Uint8Array(Math.max(size, reserve, 4096));
+    }
+    this.#buf.set(chunk.subarray(from), 0);
+    this.#start = 0;
+    this.#end = size;
+  }
+
+  #append(chunk: Uint8Array): void {
+    const kept = this.#end - this.#start;
+    const needed = kept + chunk.length;
+    if (this.#end + chunk.length > this.#buf.length) {
+      if (needed <= this.#buf.length) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = new Uint8Array(
+          Math.max(
+            needed,
+            this.#buf.length * 2,
+            Math.min(this.#need, needed * 4),
+          ),
+        );
+        grown.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = grown;
+      }
+      this.#start = 0;
+      this.#end = kept;
+    }
+    this.#buf.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** Parses as much as possible; returns the offset of the first unused byte. */
+  #parse(buf: Uint8Array, pos: number, end: number): number {
+    this.#need = 0;
+    const stack = this.#stack;
+    while (pos < end) {
+      if (stack.length === 0) {
+        this.#frameBytes = buf[pos] === 62 ? this.pushBytes : this.bytes;
+      }
+      // Refuse garbage at once rather than wait for a CR that may never come.
+      if (TYPE_BYTES[buf[pos]] === 0) throw unknownType(buf[pos]);
+      const lineEnd = this.#findCR(buf, pos + 1, end);
+      // Checked whether or not the CR has arrived, so the outcome does not
+      // depend on where the chunks were cut.
+      if ((lineEnd === -1 ? end : lineEnd) - pos > this.#maxLineLength) {
+        throw new ProtocolError(
+          `Cannot decode the reply as a line is longer than ${this.#maxLineLength} bytes`,
+        );
+      }
+      if (lineEnd === -1) return pos;
+      if (lineEnd + 1 >= end) return pos;
+      if (buf[lineEnd + 1] !== 10) {
+        throw new ProtocolError(
+          "Cannot decode the reply as a line ends in CR without LF",
+        );
+      }
+      const next = lineEnd + 2;
+      let value: RespValue | typeof INCOMPLETE | typeof OPENED;
+      let after = next;
+      switch (buf[pos]) {
+        case 43: // '+'
+          value = decodeText(buf, pos + 1, lineEnd);
+          break;
+        case 45: // '-'
+          value = new ReplyError(decodeText(buf, pos + 1, lineEnd));
+          break;
+        case 58: // ':'
+          value = this.#integer(buf, pos + 1, lineEnd);
+          break;
+        case 36: // '$'
+        case 61: // '='
+        case 33: { // '!'
+          const length = this.#length(buf, pos + 1, lineEnd, true);
+          if (length === -1) {
+            value = null;
+            break;
+          }
+          if (length > this.#maxBulkLength) {
+            throw new ProtocolError(
+              `Cannot decode the reply as a bulk string of ${length} bytes exceeds maxBulkLength (${this.#maxBulkLength})`,
+            );
+          }
+          after = next + length + 2;
+          if (after > end) {
+            this.#need = after - pos;
+            value = INCOMPLETE;
+            break;
+          }
+          if (buf[after - 2] !== CR || buf[after - 1] !== 10) {
+            throw new ProtocolError(
+              "Cannot decode the reply as a bulk string is not followed by CRLF",
+            );
+          }
+          value = this.#bulk(buf[pos], buf, next, next + length);
+          break;
+        }
+        case 42: // '*'
+        case 37: // '%'
+        case 126: // '~'
+        case 62: // '>'
+        case 124: // '|'
+          value = this.#open(buf, pos, lineEnd);
+          break;
+        case 95: // '_'
+          if (lineEnd !== pos + 1) {
+            throw new ProtocolError(
+              "Cannot decode the reply as a RESP3 null carries data",
+            );
+          }
+          value = null;
+          break;
+        case 44: // ','
+          value = this.#double(buf, pos + 1, lineEnd);
+          break;
+        case 35: // '#'
+          if (
+            lineEnd !== pos + 2 ||
+            (buf[pos + 1] !== 116 && buf[pos + 1] !== 102)
+          ) {
+            throw new ProtocolError(
+              "Cannot decode the reply as a RESP3 boolean is not 't' or 'f'",
+            );
+          }
+          value = buf[pos + 1] === 116;
+          break;
+        case 40: // '('
+          value = this.#bigNumber(buf, pos + 1, lineEnd);
+          break;
+        default:
+          throw unknownType(buf[pos]);
+      }
+      if (value === INCOMPLETE) return pos;
+      pos = after;
+      if (value === OPENED) continue;
+      this.#complete(value);
+    }
+    return pos;
+  }
+
+  /** Delivers a finished value to its parent aggregate, or to the handlers. */
+  #complete(value: RespValue): void {
+    const stack = this.#stack;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      top.items.push(value);
+      if (--top.remaining > 0) return;
+      stack.pop();
+      if (top.kind === ATTRIBUTE) return; // attributes annotate; dropped
+      value = build(top);
+      if (top.kind === PUSH && stack.length === 0) {
+        this.#handlers.push(value as RespValue[]);
+        return;
+      }
+    }
+    this.#handlers.reply(value);
+  }
+
+  #open(
+    buf: Uint8Array,
+    pos: number,
+    lineEnd: number,
+  ): RespValue | typeof OPENED {
+    const type = buf[pos];
+    const count = this.#length(buf, pos + 1, lineEnd, type === 42);
+    if (count === -1) return null;
+    if (count > this.#maxAggregateLength) {
+      throw new ProtocolError(
+        `Cannot decode the reply as an aggregate of ${count} elements exceeds maxAggregateLength (${this.#maxAggregateLength})`,
+      );
+    }
+    const kind = type === 42
+      ? ARRAY
+      : type === 37
+      ? MAP
+      : type === 126
+      ? SET
+      : type === 62
+      ? PUSH
+      : ATTRIBUTE;
+    if (count === 0) {
+      if (kind === ATTRIBUTE) return OPENED;
+      const empty = build({ kind, remaining: 0, items: [] });
+      if (kind === PUSH && this.#stack.length === 0) {
+        throw new ProtocolError("Cannot decode the reply as a push is empty");
+      }
+      return empty;
+    }
+    if (this.#stack.length >= this.#maxDepth) {
+      throw new ProtocolError(
+        `Cannot decode the reply as it nests deeper than maxDepth (${this.#maxDepth})`,
+      );
+    }
+    const elements = kind === MAP || kind === ATTRIBUTE ? count * 2 : count;
+    this.#stack.push({ kind, remaining: elements, items: [] });
+    return OPENED;
+  }
+
+  #bulk(
+    type: number,
+    buf: Uint8Array,
+    start: number,
+    end: number,
+  ): RespValue {
+    if (type === 33) {
+      return new ReplyError(textDecoder.decode(buf.subarray(start, end)));
+    }
+    if (type === 61) {
+      // Verbatim strings start with a three-letter format and a colon.
+      if (end - start < 4 || buf[start + 3] !== 58) {
+        throw new ProtocolError(
+          "Cannot decode the reply as a verbatim string has no format prefix",
+        );
+      }
+      start += 4;
+    }
+    return this.#frameBytes
+      ? buf.slice(start, end)
+      : decodeText(buf, start, end);
+  }
+
+  #findCR(buf: Uint8Array, from: number, end: number): number {
+    for (let i = from; i < end; i++) if (buf[i] === CR) return i;
+    return -1;
+  }
+
+  #length(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    allowNull: boolean,
+  ): number {
+    if (start === end) {
+      throw new ProtocolError("Cannot decode the reply as a length is empty");
+    }
+    if (buf[start] === 63) { // '?'
+      throw new ProtocolError(
+        "Cannot decode the reply as streamed aggregates and strings are not supported",
+      );
+    }
+    if (buf[start] === 45) {
+      if (allowNull && end === start + 2 && buf[start + 1] === 49) return -1;
+      throw new ProtocolError(
+        "Cannot decode the reply as a length is negative",
+      );
+    }
+    if (end - start > MAX_SAFE_DIGITS) {
+      throw new ProtocolError(
+        "Cannot decode the reply as a length is too large",
+      );
+    }
+    let n = 0;
+    for (let i = start; i < end; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) {
+        throw new ProtocolError(
+          "Cannot decode the reply as a length is not a decimal number",
+        );
+      }
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
+  #integer(buf: Uint8Array, start: number, end: number): number | bigint {
+    let i = start;
+    const negative = buf[i] === 45;
+    if (negative || buf[i] === 43) i++;
+    if (i === end) {
+      throw new ProtocolError("Cannot decode the reply as an integer is empty");
+    }
+    if (end - i > MAX_SAFE_DIGITS) {
+      return this.#bigNumber(buf, start, end, true);
+    }
+    let n = 0;
+    for (; i < end; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) {
+        throw new ProtocolError(
+          "Cannot decode the reply as an integer is not a decimal number",
+        );
+      }
+      n = n * 10 + d;
+    }
+    return negative ? -n : n;
+  }
+
+  #bigNumber(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    narrow = false,
+  ): number | bigint {
+    const text = decodeText(buf, start, end);
+    if (!/^[-+]?\d+$/.test(text)) {
+      throw new ProtocolError(
+        "Cannot decode the reply as a big number is not a decimal number",
+      );
+    }
+    const big = BigInt(text);
+    if (
+      narrow && big <= BigInt(Number.MAX_SAFE_INTEGER) &&
+      big >= BigInt(Number.MIN_SAFE_INTEGER)
+    ) return Number(big);
+    return big;
+  }
+
+  #double(buf: Uint8Array, start: number, end: number): number {
+    const text = decodeText(buf, start, end);
+    switch (text) {
+      case "inf":
+      case "+inf":
+        return Infinity;
+      case "-inf":
+        return -Infinity;
+      case "nan":
+      case "-nan":
+        return NaN;
+    }
+    if (!DOUBLE.test(text)) {
+      throw new ProtocolError(
+        "Cannot decode the reply as a double is not a number",
+      );
+    }
+    return Number(text);
+  }
+}
+
+function build(frame: Frame): RespValue {
+  switch (frame.kind) {
+    case MAP: {
+      const map = new Map<RespValue, RespValue>();
+      const items = frame.items;
+      for (let i = 0; i < items.length; i += 2) map.set(items[i], items[i + 1]);
+      return map;
+    }
+    case SET:
+      return new Set(frame.items);
+    default:
+      return frame.items;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot create the decoder as ${name} must be a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}

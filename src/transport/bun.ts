@@ -1,0 +1,272 @@
+/**
+ * The Bun transport: `Bun.connect` with socket handlers (faster on Bun than
+ * `node:net`), TCP_NODELAY on, TLS verified before the first write.
+ *
+ * @module
+ */
+
+/// <reference types="npm:bun-types@1.4.5" />
+
+import type {
+  Transport,
+  TransportConnectOptions,
+  TransportHandlers,
+  TransportSocket,
+} from "./types.ts";
+
+const EMPTY = new Uint8Array(0);
+
+function describeTarget(options: TransportConnectOptions): string {
+  return options.path ?? `${options.host}:${options.port}`;
+}
+
+class BunSocket implements TransportSocket {
+  /** One handler object for every socket; each finds its state in `data`. */
+  static readonly #events: Bun.SocketHandler<BunSocket, "uint8array"> = {
+    binaryType: "uint8array",
+    open(socket) {
+      socket.data.#opened(socket);
+    },
+    handshake(socket, success, authorizationError) {
+      socket.data.#handshaken(success, authorizationError);
+    },
+    data(socket, chunk) {
+      socket.data.#handlers.data(chunk);
+    },
+    drain(socket) {
+      socket.data.#flush();
+    },
+    end(socket) {
+      // A peer that sends nothing more answers nothing more.
+      socket.data.#finish();
+    },
+    error(socket, error) {
+      socket.data.#finish(error);
+    },
+    close(socket, error) {
+      socket.data.#finish(error);
+    },
+    connectError(socket, error) {
+      socket.data.#fail(error);
+    },
+  };
+
+  readonly #options: TransportConnectOptions;
+  readonly #handlers: TransportHandlers;
+  /** Settles the connect attempt; unset once it has. */
+  #settle: PromiseWithResolvers<TransportSocket> | undefined;
+  #socket: Bun.Socket<BunSocket> | undefined;
+  /** Bytes the kernel has not taken yet, oldest first, from `#head`. */
+  #queue: Uint8Array[] = [];
+  #head = 0;
+  #closing = false;
+  #closed = false;
+
+  readonly #onAbort = () => this.#fail(this.#options.signal!.reason);
+
+  /** Opens a socket; the promise settles on open (or TLS handshake). */
+  static open(
+    options: TransportConnectOptions,
+    handlers: TransportHandlers,
+  ): Promise<TransportSocket> {
+    const socket = new BunSocket(options, handlers);
+    const { promise } = socket.#settle!;
+    options.signal?.addEventListener("abort", socket.#onAbort, { once: true });
+    const common = {
+      data: socket,
+      // bun-types types `socket` for the default binaryType only.
+      socket: BunSocket.#events as unknown as Bun.SocketHandler<BunSocket>,
+      tls: tlsOptions(options),
+    };
+    try {
+      const opening = options.path !== undefined
+        ? Bun.connect({ ...common, unix: options.path })
+        : Bun.connect({
+          ...common,
+          hostname: options.host,
+          port: options.port,
+        });
+      // Usually `connectError` has already failed the attempt; this covers
+      // a rejection without it (bad TLS options) and marks it handled.
+      opening.catch((error) => socket.#fail(error));
+    } catch (error) {
+      socket.#fail(error);
+    }
+    return promise;
+  }
+
+  private constructor(
+    options: TransportConnectOptions,
+    handlers: TransportHandlers,
+  ) {
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#settle = Promise.withResolvers();
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#closing || this.#closed || bytes.length === 0) return;
+    if (this.#head < this.#queue.length) {
+      // Older bytes still wait for `drain`; sending now would reorder.
+      this.#queue.push(bytes);
+      return;
+    }
+    const written = this.#send(bytes);
+    if (written < bytes.length && !this.#closed) {
+      this.#queue.push(written > 0 ? bytes.subarray(written) : bytes);
+    }
+  }
+
+  close(): void {
+    if (this.#closing || this.#closed) return;
+    this.#closing = true;
+    if (this.#head === this.#queue.length) this.#shutdown();
+  }
+
+  destroy(): void {
+    this.#finish();
+  }
+
+  /** Writes what the kernel takes now; -1 once the socket is gone. */
+  #send(bytes: Uint8Array): number {
+    try {
+      return this.#socket!.write(bytes);
+    } catch (error) {
+      this.#finish(error as Error);
+      return -1;
+    }
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    while (this.#head < queue.length && !this.#closed) {
+      const bytes = queue[this.#head];
+      const written = this.#send(bytes);
+      if (written < bytes.length) {
+        if (written > 0) queue[this.#head] = bytes.subarray(written);
+        if (this.#head >= 1024) {
+          // Under steady load the queue may never empty; do not let the
+          // sent slots pile up.
+          queue.splice(0, this.#head);
+          this.#head = 0;
+        }
+        return;
+      }
+      // Let go of sent buffers at once; a 32 MiB value should not wait
+      // for the whole queue to drain.
+      queue[this.#head++] = EMPTY;
+    }
+    queue.length = 0;
+    this.#head = 0;
+    if (this.#closing && !this.#closed) this.#shutdown();
+  }
+
+  /**
+   * Sends FIN and keeps reading until the server closes too. Not `end()`:
+   * on Bun it closes the socket at once, losing replies still on the way.
+   */
+  #shutdown(): void {
+    try {
+      this.#socket!.shutdown();
+    } catch (error) {
+      this.#finish(error as Error);
+    }
+  }
+
+  #opened(socket: Bun.Socket<BunSocket>): void {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    if (this.#settle === undefined) {
+      // The connect attempt was aborted before the socket opened.
+      this.#closed = true;
+      socket.terminate();
+    } else if (!this.#options.tls) {
+      this.#connected();
+    }
+  }
+
+  #handshaken(success: boolean, authorizationError: Error | null): void {
+    if (this.#settle === undefined) return;
+    const verify = this.#options.tls?.rejectUnauthorized !== false;
+    if (!success || (authorizationError && verify)) {
+      const why = authorizationError
+        ? `the server's TLS certificate does not verify: ${authorizationError.message}`
+        : "the TLS handshake failed";
+      const where = describeTarget(this.#options);
+      const cause = authorizationError ?? undefined;
+      this.#fail(new Error(`Cannot connect to ${where} as ${why}`, { cause }));
+      return;
+    }
+    this.#connected();
+  }
+
+  #connected(): void {
+    const settle = this.#settle!;
+    this.#settle = undefined;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    settle.resolve(this);
+  }
+
+  /** Rejects the connect attempt, if it is still pending. */
+  #fail(error: unknown): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    this.#settle = undefined;
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    this.#closed = true;
+    this.#socket?.terminate();
+    settle.reject(error);
+  }
+
+  #finish(error?: Error): void {
+    if (this.#settle !== undefined) {
+      const where = describeTarget(this.#options);
+      this.#fail(
+        error ??
+          new Error(
+            `Cannot connect to ${where} as it closed during the TLS handshake`,
+          ),
+      );
+      return;
+    }
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#socket?.terminate();
+    this.#handlers.close(error);
+  }
+}
+
+function tlsOptions(
+  options: TransportConnectOptions,
+): Bun.TLSOptions | undefined {
+  const tls = options.tls;
+  if (!tls) return undefined;
+  const { ca, servername, rejectUnauthorized } = tls;
+  return {
+    ca,
+    serverName: servername ?? options.host,
+    rejectUnauthorized: rejectUnauthorized ?? true,
+  };
+}
+
+/**
+ * The transport used on Bun.
+ *
+ * @example Passing the Bun transport explicitly
+ * ```ts ignore
+ * import { bunTransport, createClient } from "@respool/redis";
+ *
+ * const client = createClient("redis://127.0.0.1:6379", { transport: bunTransport });
+ * await client.close();
+ * ```
+ */
+export const bunTransport: Transport = {
+  name: "bun",
+  connect(options, handlers) {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return BunSocket.open(options, handlers);
+  },
+};

@@ -1,0 +1,168 @@
+/**
+ * The Deno transport: `Deno.connect` with raw `read`/`write` (faster than web
+ * streams), TCP_NODELAY on, TLS through `Deno.startTls` so the option set on
+ * the TCP socket carries over.
+ *
+ * @module
+ */
+
+import type {
+  Transport,
+  TransportConnectOptions,
+  TransportHandlers,
+  TransportSocket,
+} from "./types.ts";
+
+const READ_SIZE = 65_536;
+
+function toList(ca: string | string[] | undefined): string[] | undefined {
+  return ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
+}
+
+async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
+  if (options.path !== undefined) {
+    return await Deno.connect({ transport: "unix", path: options.path });
+  }
+  const tcp = await Deno.connect({
+    hostname: options.host,
+    port: options.port,
+    signal: options.signal,
+  });
+  tcp.setNoDelay(true);
+  if (!options.tls) return tcp;
+  if (options.tls.rejectUnauthorized === false) {
+    tcp.close();
+    throw new TypeError(
+      "Cannot turn off certificate verification on Deno: pass the server's CA in tls.ca instead",
+    );
+  }
+  const tls = await Deno.startTls(tcp, {
+    hostname: options.tls.servername ?? options.host,
+    caCerts: toList(options.tls.ca),
+  });
+  try {
+    await tls.handshake();
+  } catch (error) {
+    tls.close();
+    throw error;
+  }
+  return tls;
+}
+
+class DenoSocket implements TransportSocket {
+  readonly #conn: Deno.Conn;
+  readonly #handlers: TransportHandlers;
+  #queue: Uint8Array[] = [];
+  #writing = false;
+  #closing = false;
+  #closed = false;
+
+  constructor(conn: Deno.Conn, handlers: TransportHandlers) {
+    this.#conn = conn;
+    this.#handlers = handlers;
+    this.#readLoop();
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#closed || this.#closing) return;
+    if (this.#writing) {
+      this.#queue.push(bytes);
+      return;
+    }
+    this.#writing = true;
+    this.#writeLoop(bytes);
+  }
+
+  close(): void {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    if (!this.#writing) this.#finish();
+  }
+
+  destroy(): void {
+    this.#finish();
+  }
+
+  async #writeLoop(first: Uint8Array): Promise<void> {
+    let chunk: Uint8Array | undefined = first;
+    try {
+      while (chunk !== undefined && !this.#closed) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          offset += await this.#conn.write(
+            offset === 0 ? chunk : chunk.subarray(offset),
+          );
+        }
+        chunk = this.#takeQueued();
+      }
+    } catch (error) {
+      this.#finish(error as Error);
+      return;
+    }
+    this.#writing = false;
+    if (this.#closing) this.#finish();
+  }
+
+  #takeQueued(): Uint8Array | undefined {
+    const queue = this.#queue;
+    if (queue.length === 0) return undefined;
+    if (queue.length === 1) return queue.pop();
+    let size = 0;
+    for (const part of queue) size += part.length;
+    const joined = new Uint8Array(size);
+    let offset = 0;
+    for (const part of queue) {
+      joined.set(part, offset);
+      offset += part.length;
+    }
+    queue.length = 0;
+    return joined;
+  }
+
+  async #readLoop(): Promise<void> {
+    const buf = new Uint8Array(READ_SIZE);
+    let failure: Error | undefined;
+    try {
+      while (true) {
+        const n = await this.#conn.read(buf);
+        if (n === null) break;
+        this.#handlers.data(buf.subarray(0, n));
+      }
+    } catch (error) {
+      // A read interrupted by our own close is a normal end.
+      if (!this.#closed) failure = error as Error;
+    }
+    this.#finish(failure);
+  }
+
+  #finish(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer.
+    }
+    this.#handlers.close(error);
+  }
+}
+
+/**
+ * The transport used on Deno.
+ *
+ * @example Passing the Deno transport explicitly
+ * ```ts
+ * import { createClient, denoTransport } from "@respool/redis";
+ *
+ * const client = createClient("redis://127.0.0.1:6379", { transport: denoTransport });
+ * await client.close();
+ * ```
+ */
+export const denoTransport: Transport = {
+  name: "deno",
+  async connect(options, handlers) {
+    const conn = await open(options);
+    return new DenoSocket(conn, handlers);
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * Runtime detection, in one place: picks the transport for the runtime this
+ * code runs on and loads it lazily, so a bundle for one runtime never pulls
+ * another runtime's socket code.
+ *
+ * @module
+ */
+
+import type { Transport } from "./types.ts";
+
+/** The runtimes respool has a transport for. */
+export type RuntimeName = "deno" | "bun" | "node" | "cloudflare";
+
+/**
+ * Tells which runtime this code runs on.
+ *
+ * @returns The runtime's name, or `undefined` when it is none of those known.
+ */
+export function detectRuntime(): RuntimeName | undefined {
+  const g = globalThis as Record<string, unknown>;
+  if (typeof g.Bun === "object" && g.Bun !== null) return "bun";
+  if (typeof g.Deno === "object" && g.Deno !== null) return "deno";
+  const nav = g.navigator as { userAgent?: string } | undefined;
+  if (nav?.userAgent === "Cloudflare-Workers") return "cloudflare";
+  const proc = g.process as { versions?: { node?: string } } | undefined;
+  if (typeof proc?.versions?.node === "string") return "node";
+  return undefined;
+}
+
+let cached: Promise<Transport> | undefined;
+
+/**
+ * Loads the transport for the current runtime.
+ *
+ * @returns The runtime's transport.
+ * @throws {TypeError} When the runtime is not one respool knows; pass a
+ * `transport` option instead.
+ */
+export function defaultTransport(): Promise<Transport> {
+  cached ??= load();
+  return cached;
+}
+
+async function load(): Promise<Transport> {
+  switch (detectRuntime()) {
+    case "bun":
+      return (await import("./bun.ts")).bunTransport;
+    case "deno":
+      return (await import("./deno.ts")).denoTransport;
+    case "node":
+      return (await import("./node.ts")).nodeTransport;
+    default:
+      throw new TypeError(
+        "Cannot pick a transport as this runtime is not Deno, Bun or Node: pass the transport option",
+      );
+  }
+}

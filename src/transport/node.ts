@@ -1,0 +1,167 @@
+/**
+ * The Node transport: `node:net` and `node:tls` sockets with TCP_NODELAY on.
+ * Deno and Bun implement these modules too, so it runs there as well, but it
+ * is the default only on Node.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type {
+  Transport,
+  TransportConnectOptions,
+  TransportHandlers,
+  TransportSocket,
+} from "./types.ts";
+
+function describeTarget(options: TransportConnectOptions): string {
+  return options.path ?? `${options.host}:${options.port}`;
+}
+
+function open(options: TransportConnectOptions): net.Socket {
+  const where = options.path !== undefined
+    ? { path: options.path }
+    : { host: options.host, port: options.port };
+  if (!options.tls) return net.connect({ ...where, noDelay: true });
+  const { ca, servername, rejectUnauthorized } = options.tls;
+  return tls.connect({
+    ...where,
+    ca,
+    // Node refuses an IP address as SNI (RFC 6066) and checks the
+    // certificate against `host` when no servername is given.
+    servername: servername ??
+      (options.path === undefined && net.isIP(options.host) === 0
+        ? options.host
+        : undefined),
+    rejectUnauthorized: rejectUnauthorized ?? true,
+  });
+}
+
+class NodeSocket implements TransportSocket {
+  readonly #socket: net.Socket;
+  readonly #handlers: TransportHandlers;
+  #error: Error | undefined;
+  #closing = false;
+  #closed = false;
+
+  constructor(socket: net.Socket, handlers: TransportHandlers) {
+    this.#socket = socket;
+    this.#handlers = handlers;
+    socket.on("data", (chunk: Uint8Array) => {
+      try {
+        handlers.data(chunk);
+      } catch (error) {
+        // Thrown from an event listener it would be an uncaught exception;
+        // a handler that failed leaves the stream in an unknown state.
+        this.#finish(error as Error);
+      }
+    });
+    // 'close' always follows 'error'; report the failure there, once.
+    socket.on("error", (error: Error) => this.#error ??= error);
+    socket.on("close", () => this.#finish(this.#error));
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#closing || this.#closed) return;
+    try {
+      this.#socket.write(bytes);
+    } catch (error) {
+      this.#finish(error as Error);
+    }
+  }
+
+  close(): void {
+    if (this.#closing || this.#closed) return;
+    this.#closing = true;
+    // Flushes what Node buffered, sends FIN and keeps reading until the
+    // server closes too, so replies on the way still arrive.
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#finish();
+  }
+
+  #finish(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#handlers.close(error);
+  }
+}
+
+/**
+ * The transport used on Node 22 and later.
+ *
+ * @example Passing the Node transport explicitly
+ * ```ts ignore
+ * import { createClient, nodeTransport } from "@respool/redis";
+ *
+ * const client = createClient("redis://127.0.0.1:6379", { transport: nodeTransport });
+ * await client.close();
+ * ```
+ */
+export const nodeTransport: Transport = {
+  name: "node",
+  connect(options, handlers) {
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<TransportSocket>((resolve, reject) => {
+      let socket: net.Socket;
+      try {
+        socket = open(options);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const ready = options.tls ? "secureConnect" : "connect";
+      let handshaking = false;
+      const settle = () => {
+        socket.off(ready, onReady);
+        socket.off("connect", onTcpConnect);
+        socket.off("error", onError);
+        socket.off("close", onClose);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const fail = (error: unknown) => {
+        settle();
+        // A late error from a socket we gave up on must not go uncaught.
+        socket.on("error", () => {});
+        socket.destroy();
+        reject(error);
+      };
+      const onReady = () => {
+        settle();
+        socket.setNoDelay(true);
+        resolve(new NodeSocket(socket, handlers));
+      };
+      const where = describeTarget(options);
+      const onTcpConnect = () => handshaking = true;
+      // Certificate checks fail as plain errors after 'connect'; say so.
+      const onError = (error: Error) =>
+        fail(
+          handshaking
+            ? new Error(
+              `Cannot connect to ${where} as the TLS handshake failed: ${error.message}`,
+              {
+                cause: error,
+              },
+            )
+            : error,
+        );
+      const onClose = () =>
+        fail(
+          new Error(
+            `Cannot connect to ${where} as it closed before it was ready`,
+          ),
+        );
+      const onAbort = () => fail(signal!.reason);
+      socket.once(ready, onReady);
+      if (options.tls) socket.once("connect", onTcpConnect);
+      socket.on("error", onError);
+      socket.once("close", onClose);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * Makes sure what the test suite needs is on this machine: the dev
+ * dependencies in node_modules and a redis-server on PATH (installed with
+ * apt-get when this is a root shell on Debian/Ubuntu).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+function has(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
+}
+
+function run(command: string, args: string[]): void {
+  execFileSync(command, args, { stdio: "inherit" });
+}
+
+if (!existsSync("node_modules/fast-check")) {
+  console.log("setup: installing dev dependencies with npm ci");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+const needed = ["redis-server", "openssl"];
+const missing = needed.filter((c) => !has(c));
+if (missing.length > 0) {
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (isRoot && has("apt-get")) {
+    console.log(
+      `setup: ${
+        missing.join(", ")
+      } not found; installing redis-server and openssl with apt-get`,
+    );
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", [
+      "install",
+      "-y",
+      "-qq",
+      "redis-server",
+      "redis-tools",
+      "openssl",
+    ]);
+  } else {
+    console.error(
+      `setup: ${
+        missing.join(", ")
+      } not found; install it with: sudo apt-get install redis-server openssl`,
+    );
+    process.exit(1);
+  }
+}

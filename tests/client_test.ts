@@ -1,0 +1,322 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type Client,
+  ClosedError,
+  createClient,
+  RedisError,
+  ReplyError,
+} from "../mod.ts";
+import { type RedisServer, startRedis } from "./_redis.ts";
+
+const T = { timeout: 30_000 };
+
+describe("Client against a real redis-server", () => {
+  let server: RedisServer;
+  let redis: Client;
+
+  before(async () => {
+    server = await startRedis({ unixSocket: true });
+    redis = createClient(server.url);
+  });
+
+  after(async () => {
+    await redis.close();
+    await server.stop();
+  });
+
+  test(
+    "Client.get() and set() round-trip strings and report missing keys as null",
+    T,
+    async () => {
+      assert.equal(await redis.set("client:a", "héllo wörld ✓"), "OK");
+      assert.equal(await redis.get("client:a"), "héllo wörld ✓");
+      assert.equal(await redis.get("client:missing"), null);
+    },
+  );
+
+  test("Client.set() applies EX, PX, NX, XX, GET and KEEPTTL", T, async () => {
+    assert.equal(await redis.set("client:ex", "1", { ex: 100 }), "OK");
+    const ttl = await redis.ttl("client:ex");
+    assert.ok(ttl > 90 && ttl <= 100, `ttl ${ttl}`);
+    assert.equal(await redis.set("client:px", "1", { px: 50_000 }), "OK");
+    assert.ok((await redis.send(["PTTL", "client:px"]) as number) > 40_000);
+    assert.equal(await redis.set("client:ex", "2", { nx: true }), null);
+    assert.equal(await redis.set("client:nx-new", "2", { xx: true }), null);
+    assert.equal(
+      await redis.set("client:ex", "3", { xx: true, keepTtl: true }),
+      "OK",
+    );
+    assert.ok((await redis.ttl("client:ex")) > 90);
+    assert.equal(await redis.set("client:ex", "4", { get: true }), "3");
+    assert.equal(await redis.ttl("client:ex"), -1);
+    assert.throws(() => redis.set("k", "v", { ex: 1, px: 1 }), TypeError);
+    assert.throws(() => redis.set("k", "v", { nx: true, xx: true }), TypeError);
+    assert.throws(() => redis.set("k", "v", { ex: 0 }), RangeError);
+  });
+
+  test(
+    "Client.del(), exists(), incr(), expire(), ttl() and ping() return typed results",
+    T,
+    async () => {
+      await redis.set("client:d1", "x");
+      await redis.set("client:d2", "y");
+      assert.equal(
+        await redis.exists("client:d1", "client:d2", "client:none"),
+        2,
+      );
+      assert.equal(await redis.del("client:d1", "client:d2", "client:none"), 2);
+      assert.equal(await redis.exists("client:d1"), 0);
+      assert.equal(await redis.incr("client:counter"), 1);
+      assert.equal(await redis.incr("client:counter"), 2);
+      assert.equal(await redis.expire("client:counter", 100), true);
+      assert.equal(await redis.expire("client:none", 100), false);
+      assert.equal(await redis.ttl("client:none"), -2);
+      assert.equal(await redis.ping(), "PONG");
+      assert.equal(await redis.ping("hi"), "hi");
+    },
+  );
+
+  test(
+    "Client.send() keeps 10,000 commands in flight in order",
+    T,
+    async () => {
+      const count = 10_000;
+      const replies = await Promise.all(
+        Array.from({ length: count }, (_, i) => redis.send(["ECHO", `v${i}`])),
+      );
+      replies.forEach((reply, i) => assert.equal(reply, `v${i}`));
+      const counts = await Promise.all(
+        Array.from({ length: count }, () => redis.incr("client:ordered")),
+      );
+      // Spread over several connections, the INCRs interleave on the server,
+      // but each caller gets its own distinct count: nothing lost or doubled.
+      assert.deepEqual(
+        [...counts].sort((a, b) => a - b),
+        Array.from({ length: count }, (_, i) => i + 1),
+      );
+    },
+  );
+
+  test(
+    "Client.send() round-trips binary keys and values with every byte and CRLF",
+    T,
+    async () => {
+      const value = new Uint8Array(256 * 4);
+      for (let i = 0; i < value.length; i++) value[i] = i % 256;
+      const key = new Uint8Array([0, 13, 10, 255, 36, 42, 13, 10]);
+      assert.equal(await redis.set(key, value), "OK");
+      const back = await redis.send(["GET", key], { bytes: true });
+      assert.ok(back instanceof Uint8Array);
+      assert.deepEqual(back, value);
+      assert.equal(await redis.send(["STRLEN", key]), value.length);
+      // Strings in bytes mode, bytes in string mode.
+      await redis.set("client:text", "\r\n$3\r\n*");
+      assert.deepEqual(
+        await redis.send(["GET", "client:text"], { bytes: true }),
+        new TextEncoder().encode("\r\n$3\r\n*"),
+      );
+      assert.equal(await redis.get("client:text"), "\r\n$3\r\n*");
+    },
+  );
+
+  test(
+    "Client.send() returns RESP3 maps and sets as Map and Set",
+    T,
+    async () => {
+      await redis.send(["HSET", "client:h", "f1", "v1", "f2", "v2"]);
+      const map = await redis.send(["HGETALL", "client:h"]);
+      assert.ok(map instanceof Map);
+      assert.deepEqual([...map], [["f1", "v1"], ["f2", "v2"]]);
+      await redis.send(["SADD", "client:s", "a", "b"]);
+      const set = await redis.send(["SMEMBERS", "client:s"]);
+      assert.ok(set instanceof Set);
+      assert.deepEqual([...set].sort(), ["a", "b"]);
+    },
+  );
+
+  test(
+    "Client.send() rejects a server error with a ReplyError naming the command",
+    T,
+    async () => {
+      await redis.send(["LPUSH", "client:list", "x"]);
+      const error = await redis.get("client:list").catch((e) => e);
+      assert.ok(error instanceof ReplyError);
+      assert.equal(error.code, "REPLY");
+      assert.equal(error.prefix, "WRONGTYPE");
+      assert.match(error.message, /GET/);
+      // The client stays usable.
+      assert.equal(await redis.ping(), "PONG");
+    },
+  );
+
+  test(
+    "Client.send() refuses commands that change connection state",
+    T,
+    async () => {
+      for (
+        const args of [["SELECT", 1], ["MULTI"], ["WATCH", "k"], [
+          "SUBSCRIBE",
+          "c",
+        ], ["CLIENT", "SETNAME", "x"]]
+      ) {
+        await assert.rejects(redis.send(args), TypeError);
+      }
+      assert.equal(await redis.send(["CLIENT", "GETNAME"]), null);
+    },
+  );
+
+  test(
+    "Client.send() rejects bad arguments with a TypeError and loses nothing",
+    T,
+    async () => {
+      const ok = redis.set("client:before", "1");
+      await assert.rejects(
+        // deno-lint-ignore no-explicit-any
+        redis.send(["SET", "k", null as any]),
+        (e: unknown) => e instanceof TypeError && /argument 2/.test(e.message),
+      );
+      await assert.rejects(redis.send([]), TypeError);
+      assert.throws(() => redis.get(42 as unknown as string), TypeError);
+      assert.equal(await ok, "OK");
+      assert.equal(await redis.get("client:before"), "1");
+    },
+  );
+
+  test("createClient() connects over a unix socket URL", T, async () => {
+    const unix = createClient(`unix://${server.socketPath}?db=2`);
+    try {
+      await unix.set("client:unix", "yes");
+      assert.equal(await unix.get("client:unix"), "yes");
+      // db=2 was selected: the default db does not have the key.
+      assert.equal(await redis.get("client:unix"), null);
+    } finally {
+      await unix.close();
+    }
+  });
+
+  test(
+    "Client.close() rejects later commands with ClosedError",
+    T,
+    async () => {
+      const client = createClient(server.url);
+      await client.connect();
+      const inFlight = client.get("client:a");
+      await client.close();
+      assert.equal(await inFlight, "héllo wörld ✓");
+      const error = await client.get("client:a").catch((e) => e);
+      assert.ok(error instanceof ClosedError);
+      assert.equal(error.code, "CLOSED");
+      assert.ok(error instanceof RedisError);
+    },
+  );
+
+  test("Client.destroy() rejects commands in flight", T, async () => {
+    const client = createClient(server.url);
+    await client.connect();
+    const pending = client.send(["DEBUG", "SLEEP", "0.2"]);
+    client.destroy();
+    await assert.rejects(pending, ClosedError);
+  });
+
+  test(
+    "createClient() makes no connection until the first command",
+    T,
+    async () => {
+      const client = createClient({ port: server.port });
+      assert.equal(client.stats().total, 0);
+      assert.equal(await client.ping(), "PONG");
+      assert.equal(client.stats().total, 1);
+      await client.close();
+    },
+  );
+});
+
+describe("Client handshake", () => {
+  test(
+    "Client falls back to RESP2 when the server has no HELLO",
+    T,
+    async () => {
+      const server = await startRedis({
+        args: ["--rename-command", "HELLO", ""],
+      });
+      const redis = createClient(server.url, { db: 1, name: "resp2-client" });
+      try {
+        assert.equal(await redis.set("k", "v"), "OK");
+        assert.equal(await redis.get("k"), "v");
+        // RESP2 gives HGETALL as a flat array.
+        await redis.send(["HSET", "h", "a", "1"]);
+        assert.deepEqual(await redis.send(["HGETALL", "h"]), ["a", "1"]);
+        assert.equal(await redis.send(["CLIENT", "GETNAME"]), "resp2-client");
+        await using lease = await redis.acquire();
+        assert.equal(lease.protocol, 2);
+        assert.equal(await lease.send(["GET", "k"]), "v");
+        await lease.send(["SELECT", "0"]);
+        assert.equal(
+          await lease.get("k"),
+          null,
+          "db 1 was selected at handshake",
+        );
+      } finally {
+        await redis.close();
+        await server.stop();
+      }
+    },
+  );
+
+  test(
+    "Client authenticates an ACL user and rejects a wrong password without echoing it",
+    T,
+    async () => {
+      const server = await startRedis({
+        args: [
+          "--user",
+          "app",
+          "on",
+          ">s3cr3t-pass",
+          "~*",
+          "+@all",
+          "--requirepass",
+          "default-pass",
+        ],
+      });
+      try {
+        const app = createClient(
+          `redis://app:s3cr3t-pass@127.0.0.1:${server.port}`,
+        );
+        assert.equal(await app.send(["ACL", "WHOAMI"]), "app");
+        await app.close();
+
+        const legacy = createClient(server.url, {
+          password: "default-pass",
+          protocol: 2,
+        });
+        assert.equal(await legacy.send(["ACL", "WHOAMI"]), "default");
+        await legacy.close();
+
+        const secret = "wr0ng-p4ssw0rd-value";
+        const bad = createClient(server.url, {
+          username: "app",
+          password: secret,
+          retry: () => undefined,
+        });
+        const error = await bad.ping().catch((e) => e);
+        assert.ok(error instanceof RedisError, String(error));
+        assert.equal(error.code, "REPLY");
+        assert.match(error.message, /WRONGPASS/);
+        assert.ok(!error.message.includes(secret));
+        assert.ok(!String(error.stack).includes(secret));
+        assert.ok(!JSON.stringify(error).includes(secret));
+        await bad.close();
+
+        const none = createClient(server.url, { retry: () => undefined });
+        const noAuth = await none.ping().catch((e) => e);
+        assert.ok(noAuth instanceof ReplyError);
+        assert.match(noAuth.message, /NOAUTH|AUTH/);
+        await none.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+});

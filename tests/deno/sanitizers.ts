@@ -1,0 +1,99 @@
+/**
+ * Deno-only suite with the op and resource sanitizers on: a socket or timer
+ * left behind by the client fails the test that made it. (node:test tests
+ * are invisible to Deno's sanitizers, hence this file.)
+ */
+import { assertEquals, assertRejects } from "./_assert.ts";
+import { ClosedError, createClient, TimeoutError } from "../../mod.ts";
+import { freePort, startRedis } from "../_redis.ts";
+
+const server = await startRedis();
+const sanitized = {
+  sanitizeOps: true,
+  sanitizeResources: true,
+  sanitizeExit: true,
+};
+
+Deno.test({
+  name: "Client.close() leaves no socket or timer behind",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url);
+    await redis.set("s:k", "v");
+    assertEquals(await redis.get("s:k"), "v");
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => redis.set(`s:${i}`, i)),
+    );
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "Client.destroy() leaves no socket or timer behind",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url);
+    await redis.connect();
+    const pending = redis.send(["DEBUG", "SLEEP", "0.1"]);
+    redis.destroy();
+    await assertRejects(() => pending, ClosedError);
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "Client.acquire() leases leave nothing behind after release and close",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url, { pool: { max: 2 } });
+    {
+      await using lease = await redis.acquire();
+      await lease.send(["SELECT", 2]);
+      await lease.set("s:lease", "1");
+    }
+    const held = await redis.acquire();
+    const waiting = redis.acquire({ timeout: 50 });
+    const waiting2 = redis.acquire({ timeout: 50 });
+    await assertRejects(() => waiting2, Error);
+    (await waiting).release();
+    await held.release();
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "Client rejects a command to a closed port and leaves nothing behind",
+  ...sanitized,
+  async fn() {
+    const port = await freePort();
+    const redis = createClient({
+      port,
+      retry: () => undefined,
+      reconnect: () => undefined,
+    });
+    await assertRejects(() => redis.ping(), Error);
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "Client clears the timers of timed-out commands on close",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url, { commandTimeout: 5_000 });
+    await redis.connect();
+    await assertRejects(
+      () => redis.send(["DEBUG", "SLEEP", "0.2"], { timeout: 20 }),
+      TimeoutError,
+    );
+    assertEquals(await redis.ping(), "PONG");
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "redis-server stops",
+  async fn() {
+    await server.stop();
+  },
+});

@@ -1,0 +1,467 @@
+/**
+ * Tests the runtime's own transport (picked by `defaultTransport()`) and the
+ * `node:net` transport against a real redis-server, over TCP, unix sockets
+ * and TLS. Runs unchanged under `deno test` and `bun test`.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { defaultTransport, detectRuntime } from "../src/transport/detect.ts";
+import { nodeTransport } from "../src/transport/node.ts";
+import type {
+  Transport,
+  TransportConnectOptions,
+  TransportHandlers,
+  TransportSocket,
+} from "../src/transport/types.ts";
+import { freePort, type RedisServer, startRedis } from "./_redis.ts";
+import { makeCerts, type TestCerts } from "./_tls.ts";
+
+const T = { timeout: 30_000 };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function resp(...args: string[]): Uint8Array {
+  let text = `*${args.length}\r\n`;
+  for (const arg of args) {
+    text += `$${encoder.encode(arg).length}\r\n${arg}\r\n`;
+  }
+  return encoder.encode(text);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Handlers that record what the transport reports. */
+class Probe implements TransportHandlers {
+  readonly chunks: Uint8Array[] = [];
+  readonly closeCalls: (Error | undefined)[] = [];
+  readonly closed: Promise<Error | undefined>;
+  size = 0;
+  #onClosed!: (error: Error | undefined) => void;
+  #want = Infinity;
+  #onSize: (() => void) | undefined;
+
+  constructor() {
+    this.closed = new Promise((resolve) => this.#onClosed = resolve);
+  }
+
+  data(chunk: Uint8Array): void {
+    // The transport may reuse the chunk once this returns.
+    this.chunks.push(chunk.slice());
+    this.size += chunk.length;
+    if (this.size >= this.#want) this.#onSize?.();
+  }
+
+  close(error?: Error): void {
+    this.closeCalls.push(error);
+    this.#onClosed(error);
+  }
+
+  /** Resolves with every byte received once there are at least `size`. */
+  async bytes(size: number): Promise<Uint8Array> {
+    if (this.size < size) {
+      this.#want = size;
+      const enough = new Promise<void>((resolve) => this.#onSize = resolve);
+      const closed = this.closed.then((error) => {
+        if (this.size < size) {
+          throw new Error(`Closed after ${this.size} of ${size} bytes`, {
+            cause: error,
+          });
+        }
+      });
+      await Promise.race([enough, closed]);
+    }
+    return concat(this.chunks);
+  }
+
+  async text(size: number): Promise<string> {
+    return decoder.decode(await this.bytes(size));
+  }
+}
+
+let plain: RedisServer;
+let secure: RedisServer;
+let certs: TestCerts;
+let silent: Server;
+let resetting: Server;
+const accepted = new Set<Socket>();
+
+function listen(onConnection: (socket: Socket) => void): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer((socket) => {
+      accepted.add(socket);
+      socket.on("close", () => accepted.delete(socket));
+      socket.on("error", () => {});
+      onConnection(socket);
+    });
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+before(async () => {
+  certs = makeCerts();
+  plain = await startRedis({ unixSocket: true });
+  secure = await startRedis({
+    tls: { cert: certs.cert, key: certs.key, ca: certs.ca },
+  });
+  // Accepts and never answers: a TLS handshake against it stays pending.
+  silent = await listen(() => {});
+  resetting = await listen((socket) =>
+    socket.on("data", () => socket.resetAndDestroy())
+  );
+});
+
+after(async () => {
+  for (const socket of accepted) socket.destroy();
+  await Promise.all([
+    plain?.stop(),
+    secure?.stop(),
+    new Promise((resolve) => silent?.close(resolve) ?? resolve(undefined)),
+    new Promise((resolve) => resetting?.close(resolve) ?? resolve(undefined)),
+  ]);
+  certs?.cleanup();
+});
+
+function suite(name: string, load: () => Promise<Transport>): void {
+  const label = `${name}Transport`;
+  let transport: Transport;
+
+  async function open(
+    options: Partial<TransportConnectOptions> = {},
+    server: RedisServer = plain,
+  ): Promise<[TransportSocket, Probe]> {
+    const probe = new Probe();
+    const socket = await transport.connect(
+      { host: server.host, port: server.port, ...options },
+      probe,
+    );
+    return [socket, probe];
+  }
+
+  async function ping(socket: TransportSocket, probe: Probe): Promise<void> {
+    socket.write(resp("PING"));
+    assert.equal(await probe.text(7), "+PONG\r\n");
+  }
+
+  async function closeAndWait(
+    socket: TransportSocket,
+    probe: Probe,
+  ): Promise<void> {
+    socket.close();
+    assert.equal(await probe.closed, undefined);
+  }
+
+  describe(label, () => {
+    before(async () => {
+      transport = await load();
+      assert.equal(transport.name, name);
+    });
+
+    test(
+      `${label}.connect() resolves to a socket that exchanges RESP bytes`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        await ping(socket, probe);
+        await closeAndWait(socket, probe);
+      },
+    );
+
+    test(
+      `${label}.write() sends a 32 MiB value whole and in order`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        const value = new Uint8Array(32 << 20);
+        for (let i = 0; i < value.length; i++) value[i] = i % 251;
+        const key = `big:${name}`;
+        socket.write(
+          encoder.encode(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n`),
+        );
+        socket.write(encoder.encode(`$${value.length}\r\n`));
+        socket.write(value);
+        socket.write(encoder.encode("\r\n"));
+        // Queued behind the value: must not overtake it.
+        socket.write(resp("GET", key));
+        const head = `+OK\r\n$${value.length}\r\n`;
+        const all = await probe.bytes(head.length + value.length + 2);
+        assert.equal(all.length, head.length + value.length + 2);
+        assert.equal(decoder.decode(all.subarray(0, head.length)), head);
+        assert.ok(
+          sameBytes(
+            all.subarray(head.length, head.length + value.length),
+            value,
+          ),
+        );
+        assert.equal(
+          decoder.decode(all.subarray(head.length + value.length)),
+          "\r\n",
+        );
+        await closeAndWait(socket, probe);
+      },
+    );
+
+    test(
+      `${label}.write() keeps the order of many small writes`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        // A large write first, so that on Bun the small ones queue behind it.
+        const large = "x".repeat(4 << 20);
+        socket.write(resp("ECHO", large));
+        let expected = `$${large.length}\r\n${large}\r\n`;
+        for (let i = 0; i < 10_000; i++) {
+          socket.write(resp("ECHO", String(i)));
+          expected += `$${String(i).length}\r\n${i}\r\n`;
+        }
+        assert.equal(await probe.text(expected.length), expected);
+        await closeAndWait(socket, probe);
+      },
+    );
+
+    test(`${label}.connect() opens a unix socket`, T, async () => {
+      const [socket, probe] = await open({
+        host: "",
+        port: 0,
+        path: plain.socketPath,
+      });
+      await ping(socket, probe);
+      await closeAndWait(socket, probe);
+    });
+
+    test(`${label}.connect() verifies TLS with the right CA`, T, async () => {
+      const [socket, probe] = await open({ tls: { ca: certs.caPem } }, secure);
+      const value = "v".repeat(4 << 20);
+      socket.write(resp("SET", `tls:${name}`, value));
+      socket.write(resp("STRLEN", `tls:${name}`));
+      const reply = `+OK\r\n:${value.length}\r\n`;
+      assert.equal(await probe.text(reply.length), reply);
+      await closeAndWait(socket, probe);
+    });
+
+    test(
+      `${label}.connect() rejects when the CA does not match`,
+      T,
+      async () => {
+        const probe = new Probe();
+        await assert.rejects(
+          transport.connect(
+            {
+              host: secure.host,
+              port: secure.port,
+              tls: { ca: certs.otherCaPem },
+            },
+            probe,
+          ),
+          // Deno's own TLS error is left as it is.
+          name === "deno"
+            ? Error
+            : /^Error: Cannot connect to 127\.0\.0\.1:\d+ as .*(certificate|TLS).*self.signed/,
+        );
+        assert.equal(probe.closeCalls.length, 0);
+      },
+    );
+
+    test(
+      `${label}.connect() rejects when the server name does not match`,
+      T,
+      async () => {
+        await assert.rejects(
+          transport.connect(
+            {
+              host: secure.host,
+              port: secure.port,
+              tls: { ca: certs.caPem, servername: "wrong.example" },
+            },
+            new Probe(),
+          ),
+        );
+      },
+    );
+
+    test(
+      `${label}.connect() rejects when nothing listens on the port`,
+      T,
+      async () => {
+        const port = await freePort();
+        await assert.rejects(
+          transport.connect({ host: "127.0.0.1", port }, new Probe()),
+        );
+      },
+    );
+
+    test(
+      `${label}.connect() rejects with the signal's reason when aborted`,
+      T,
+      async () => {
+        const reason = new Error("gave up");
+        await assert.rejects(
+          transport.connect(
+            {
+              host: plain.host,
+              port: plain.port,
+              signal: AbortSignal.abort(reason),
+            },
+            new Probe(),
+          ),
+          (error) => error === reason,
+        );
+        // Aborted in the same tick, before the socket can have opened.
+        const controller = new AbortController();
+        const connecting = transport.connect(
+          { host: plain.host, port: plain.port, signal: controller.signal },
+          new Probe(),
+        );
+        controller.abort(reason);
+        await assert.rejects(connecting, (error) => error === reason);
+      },
+    );
+
+    test(
+      `${label}.connect() rejects with the signal's reason when aborted during the TLS handshake`,
+      {
+        ...T,
+        skip: name === "deno" &&
+          "denoTransport passes the signal to Deno.connect only, not to the TLS handshake",
+      },
+      async () => {
+        const reason = new Error("gave up");
+        const controller = new AbortController();
+        const handshaking = transport.connect(
+          {
+            host: "127.0.0.1",
+            port: portOf(silent),
+            tls: { ca: certs.caPem },
+            signal: controller.signal,
+          },
+          new Probe(),
+        );
+        await delay(50);
+        controller.abort(reason);
+        await assert.rejects(handshaking, (error) => error === reason);
+      },
+    );
+
+    test(
+      `${label}.close() sends what is queued, then calls handlers.close() once without an error`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        const key = `pending:${name}`;
+        const size = 16 << 20;
+        socket.write(resp("SET", key, "p".repeat(size)));
+        socket.write(resp("RPUSH", `done:${name}`, "1"));
+        socket.close();
+        assert.equal(await probe.closed, undefined);
+        socket.write(resp("PING"));
+        socket.close();
+        socket.destroy();
+        // The server may still be reading the value: wait for the marker
+        // written after it, which it handles only once the SET is done.
+        const [check, checkProbe] = await open();
+        check.write(resp("BLPOP", `done:${name}`, "10"));
+        check.write(resp("STRLEN", key));
+        const reply = `*2\r\n$${
+          `done:${name}`.length
+        }\r\ndone:${name}\r\n$1\r\n1\r\n:${size}\r\n`;
+        assert.equal(await checkProbe.text(reply.length), reply);
+        await closeAndWait(check, checkProbe);
+        assert.deepEqual(probe.closeCalls, [undefined]);
+      },
+    );
+
+    test(
+      `${label}.close() still delivers the replies to what was written before it`,
+      {
+        ...T,
+        skip: name === "deno" &&
+          "denoTransport closes both directions at once, dropping replies on the way",
+      },
+      async () => {
+        const [socket, probe] = await open();
+        socket.write(resp("ECHO", "x".repeat(1 << 20)));
+        socket.write(resp("PING"));
+        socket.close();
+        const reply = `$${1 << 20}\r\n${"x".repeat(1 << 20)}\r\n+PONG\r\n`;
+        assert.equal(await probe.text(reply.length), reply);
+        assert.equal(await probe.closed, undefined);
+      },
+    );
+
+    test(
+      `${label}.destroy() calls handlers.close() once without an error`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        await ping(socket, probe);
+        socket.destroy();
+        assert.equal(await probe.closed, undefined);
+        socket.write(resp("PING"));
+        socket.destroy();
+        await delay(20);
+        assert.deepEqual(probe.closeCalls, [undefined]);
+      },
+    );
+
+    test(
+      `${label} calls handlers.close() when the server is killed`,
+      T,
+      async () => {
+        const doomed = await startRedis();
+        try {
+          const [socket, probe] = await open({}, doomed);
+          await ping(socket, probe);
+          await doomed.kill();
+          await probe.closed;
+          await delay(20);
+          assert.equal(probe.closeCalls.length, 1);
+        } finally {
+          await doomed.stop();
+        }
+      },
+    );
+
+    test(
+      `${label} calls handlers.close() with an Error when the peer resets`,
+      T,
+      async () => {
+        const probe = new Probe();
+        const socket = await transport.connect(
+          { host: "127.0.0.1", port: portOf(resetting) },
+          probe,
+        );
+        socket.write(resp("PING"));
+        assert.ok((await probe.closed) instanceof Error);
+        assert.equal(probe.closeCalls.length, 1);
+      },
+    );
+  });
+}
+
+suite(detectRuntime() ?? "unknown", defaultTransport);
+suite("node", () => Promise.resolve(nodeTransport));
