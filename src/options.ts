@@ -51,8 +51,9 @@ export interface PoolOptions {
    */
   healthCheckInterval?: number;
   /**
-   * Whether to record the stack of each `acquire` and report leases that are
-   * garbage-collected without being released.
+   * Whether to record the stack of each `acquire` (about 1.5 µs each) so the
+   * `leak` event can say where a leaked lease came from. Leaked leases are
+   * reclaimed and reported either way.
    *
    * @default {true}
    */

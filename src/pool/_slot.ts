@@ -46,14 +46,17 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   state: SlotState = "connecting";
   /** When the current lease was acquired, in epoch milliseconds. */
   acquiredAt = 0;
-  /** The stack of the `acquire` call, when leak detection is on. */
-  stack: string | undefined;
+  /** Made in the `acquire` call, when leak detection is on. */
+  origin: Error | undefined;
   longHoldReported = false;
-  /** The lease holding this slot; weak, so tracking never keeps it alive. */
-  lease: WeakRef<object> | undefined;
 
   constructor(connection: C) {
     this.connection = connection;
+  }
+
+  /** The stack of the `acquire` call, formatted on first read. */
+  get stack(): string | undefined {
+    return this.origin?.stack;
   }
 
   /** Commands in flight on the connection (what dispatch compares). */

@@ -95,7 +95,8 @@ export type PoolEmitter = (type: string, detail: unknown) => boolean;
 interface Waiter {
   resolve(lease: Lease): void;
   reject(error: unknown): void;
-  stack: string | undefined;
+  origin: Error | undefined;
+  timeout: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -477,46 +478,64 @@ export class Pool<C extends PoolConnection = PoolConnection>
         ),
       );
     }
-    const stack = this.#settings.leakDetection
-      ? new Error("Lease acquired here").stack
+    // The Error captures the call stack now; V8 and JSC format it into text
+    // only if `.stack` is read, which happens only when a leak is reported.
+    const origin = this.#settings.leakDetection
+      ? new Error("Lease acquired here")
       : undefined;
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
-        stack,
+        origin,
+        timeout,
         timer: undefined,
         signal,
         onAbort: undefined,
         attempts: 0,
       };
-      const started = Date.now();
-      if (timeout > 0) {
-        waiter.timer = setTimeout(() => {
-          if (!this.#waiters.remove(waiter)) return;
-          this.#settleWaiter(waiter);
-          reject(
-            new PoolTimeoutError(
-              `Cannot acquire a connection within ${
-                Date.now() - started
-              } ms as all ${this.#settings.max} connections of the pool are busy (${this.#leased} leased, ${this.#waiters.size} others waiting)`,
-            ),
-          );
-          this.#undrain();
-        }, timeout);
+      // Fast path: an idle connection and nobody ahead; no timer needed.
+      if (this.#waiters.size === 0) {
+        const idle = this.#takeIdle();
+        if (idle !== undefined) {
+          this.#handOut(idle, waiter);
+          return;
+        }
       }
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          if (!this.#waiters.remove(waiter)) return;
-          this.#settleWaiter(waiter);
-          reject(signal.reason);
-          this.#undrain();
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.#waiters.push(waiter);
-      this.#serviceWaiters();
+      this.#wait(waiter);
     });
+  }
+
+  /** Queues a waiter with its timeout and abort listener. */
+  #wait(waiter: Waiter, front = false): void {
+    const { timeout, signal } = waiter;
+    if (timeout > 0 && waiter.timer === undefined) {
+      const started = Date.now();
+      waiter.timer = setTimeout(() => {
+        if (!this.#waiters.remove(waiter)) return;
+        this.#settleWaiter(waiter);
+        waiter.reject(
+          new PoolTimeoutError(
+            `Cannot acquire a connection within ${
+              Date.now() - started
+            } ms as all ${this.#settings.max} connections of the pool are busy (${this.#leased} leased, ${this.#waiters.size} others waiting)`,
+          ),
+        );
+        this.#undrain();
+      }, timeout);
+    }
+    if (signal !== undefined && waiter.onAbort === undefined) {
+      waiter.onAbort = () => {
+        if (!this.#waiters.remove(waiter)) return;
+        this.#settleWaiter(waiter);
+        waiter.reject(signal.reason);
+        this.#undrain();
+      };
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
+    }
+    if (front) this.#waiters.unshiftFront(waiter);
+    else this.#waiters.push(waiter);
+    this.#serviceWaiters();
   }
 
   #settleWaiter(waiter: Waiter): void {
@@ -599,8 +618,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
         () => this.#give(slot, waiter),
         (error: Error) => {
           slot.connection.destroy(error);
-          this.#waiters.unshiftFront(waiter);
-          this.#serviceWaiters();
+          this.#wait(waiter, true);
         },
       );
       return;
@@ -611,13 +629,16 @@ export class Pool<C extends PoolConnection = PoolConnection>
   #give(slot: Slot<C>, waiter: Waiter): void {
     this.#settleWaiter(waiter);
     slot.acquiredAt = Date.now();
-    slot.stack = waiter.stack;
+    slot.origin = waiter.origin;
     slot.longHoldReported = false;
+    // The pool keeps no reference to the lease at all: only the registry
+    // knows it, weakly, and a release unregisters it. So a finalizer call
+    // always means a lease that was never released.
     const lease = new Lease(this, slot);
-    slot.lease = new WeakRef(lease);
-    if (this.#settings.leakDetection) {
-      this.#registry.register(lease, slot, lease);
-    }
+    // Registered even with leakDetection off: a dropped lease's slot is
+    // reclaimed either way; the setting only decides whether its acquire
+    // stack is recorded.
+    this.#registry.register(lease, slot, lease);
     this.#ensureMaintenance();
     waiter.resolve(lease);
   }
@@ -634,7 +655,6 @@ export class Pool<C extends PoolConnection = PoolConnection>
     state: LeaseState,
   ): Promise<void> {
     this.#registry.unregister(lease);
-    slot.lease = undefined;
     const own = slot as Slot<C>;
     if (own.state !== "leased") return; // its connection closed meanwhile
     const connection = own.connection;
@@ -672,20 +692,22 @@ export class Pool<C extends PoolConnection = PoolConnection>
   /** Destroys a lease's connection instead of returning it. */
   destroyLease(slot: Slot, lease: Lease): void {
     this.#registry.unregister(lease);
-    slot.lease = undefined;
     slot.connection.destroy(
       new ClosedError("Cannot finish the command as its lease was destroyed"),
     );
   }
 
   #onLeak(slot: Slot<C>): void {
-    if (slot.state !== "leased" || slot.lease?.deref() !== undefined) return;
     this.#leaks++;
     const heldMs = Date.now() - slot.acquiredAt;
     const stack = slot.stack ?? "(leak detection is off: no stack)";
-    slot.connection.destroy(
-      new ClosedError("Cannot finish the command as its lease was leaked"),
-    );
+    slot.origin = undefined;
+    // Its connection's state is unknown; if it still holds the slot, free it.
+    if (slot.state === "leased") {
+      slot.connection.destroy(
+        new ClosedError("Cannot finish the command as its lease was leaked"),
+      );
+    }
     if (
       !this.#emit("leak", { stack, heldMs }) && !this.#warnedStacks.has(stack)
     ) {
