@@ -53,9 +53,17 @@ export {
 } from "./src/policy/retry.ts";
 export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
 export { Lease } from "./src/pool/lease.ts";
-export { RedisCommands, type SendOptions } from "./src/commands/methods.ts";
+export {
+  type AsyncCommands,
+  RedisCommands,
+  RUN,
+  type SendOptions,
+} from "./src/commands/methods.ts";
+export { commands, type CommandTable } from "./src/commands/table.ts";
 export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";
-export type { SetOptions } from "./src/commands/strings.ts";
+export { type SetOptions, StringCommands } from "./src/commands/strings.ts";
+export { KeyCommands } from "./src/commands/keys.ts";
+export { ServerCommands } from "./src/commands/server.ts";
 export {
   type CommandArg,
   encodeCommand,

@@ -16,7 +16,7 @@ import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
 import type { Command } from "./commands/_command.ts";
 import { blockTime, isStateful } from "./commands/_flags.ts";
-import { RedisCommands, type SendOptions } from "./commands/methods.ts";
+import { RedisCommands, RUN, type SendOptions } from "./commands/methods.ts";
 import type { CommandArg } from "./resp/encode.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
@@ -114,7 +114,7 @@ export class Client extends RedisCommands {
    * @param options Per-call options.
    * @returns The mapped reply.
    */
-  protected override run<T>(
+  override [RUN]<T>(
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
@@ -154,7 +154,7 @@ export class Client extends RedisCommands {
       );
     }
     const block = blockTime(name, args);
-    return this.run(
+    return this[RUN](
       { args: args as CommandArg[], map: identity, block },
       options,
     );

@@ -7,29 +7,56 @@
 import { type Command, command, int, key, type RedisKey } from "./_command.ts";
 import { toBoolean, toNumber } from "./_reply.ts";
 
-function keys(name: string, list: RedisKey[]): RedisKey[] {
+function keyList(name: string, list: RedisKey[]): RedisKey[] {
   if (list.length === 0) {
     throw new TypeError(`Cannot build ${name} as it needs at least one key`);
   }
   return list.map((k, i) => key(`key ${i}`, k));
 }
 
-/** DEL: how many of the keys existed and were removed. */
-export function del(...k: RedisKey[]): Command<number> {
-  return command(["DEL", ...keys("DEL", k)], toNumber);
-}
+/** Generic key commands. */
+export class KeyCommands {
+  /**
+   * DEL: removes keys.
+   *
+   * @param keys The keys.
+   * @returns How many existed.
+   */
+  del(...keys: RedisKey[]): Command<number> {
+    return command(["DEL", ...keyList("DEL", keys)], toNumber);
+  }
 
-/** EXISTS: how many of the keys exist (a key named twice counts twice). */
-export function exists(...k: RedisKey[]): Command<number> {
-  return command(["EXISTS", ...keys("EXISTS", k)], toNumber);
-}
+  /**
+   * EXISTS: counts the keys that exist (a key named twice counts twice).
+   *
+   * @param keys The keys.
+   * @returns How many exist.
+   */
+  exists(...keys: RedisKey[]): Command<number> {
+    return command(["EXISTS", ...keyList("EXISTS", keys)], toNumber);
+  }
 
-/** EXPIRE: whether the time to live was set. */
-export function expire(k: RedisKey, seconds: number): Command<boolean> {
-  return command(["EXPIRE", key("key", k), int("seconds", seconds)], toBoolean);
-}
+  /**
+   * EXPIRE: sets a time to live in seconds.
+   *
+   * @param k The key.
+   * @param seconds The time to live.
+   * @returns Whether it was set (false when the key does not exist).
+   */
+  expire(k: RedisKey, seconds: number): Command<boolean> {
+    return command(
+      ["EXPIRE", key("key", k), int("seconds", seconds)],
+      toBoolean,
+    );
+  }
 
-/** TTL: seconds to live, -1 without expiry, -2 when the key does not exist. */
-export function ttl(k: RedisKey): Command<number> {
-  return command(["TTL", key("key", k)], toNumber);
+  /**
+   * TTL: the time to live of a key in seconds.
+   *
+   * @param k The key.
+   * @returns Seconds, -1 when the key has no expiry, -2 when it is missing.
+   */
+  ttl(k: RedisKey): Command<number> {
+    return command(["TTL", key("key", k)], toNumber);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The typed command methods shared by {@linkcode Client} and
- * {@linkcode Lease}: each is one line that hands a builder's command to the
- * executor, so the command itself is defined once, in its family's file.
+ * {@linkcode Lease}. They are derived from the builder table: each method
+ * builds its command with the family's builder and hands it to the
+ * executor, so a command is defined once, in its family's file.
  *
  * @module
  */
@@ -9,16 +10,38 @@
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandOptions } from "../connection.ts";
-import type { Command, RedisKey, RedisValue } from "./_command.ts";
-import * as keys from "./keys.ts";
-import * as server from "./server.ts";
-import * as strings from "./strings.ts";
-import type { SetOptions } from "./strings.ts";
+import type { Command } from "./_command.ts";
+import { commands, type CommandTable } from "./table.ts";
 
 /** Options of {@linkcode RedisCommands.send}. */
 export interface SendOptions extends CommandOptions {}
 
-/** The command methods of clients and leases. */
+/**
+ * The key of the method that runs a built command; clients and leases
+ * implement it.
+ */
+export const RUN: unique symbol = Symbol("respool.run");
+
+/** Each builder of the table as a method returning a promise of its reply. */
+export type AsyncCommands = {
+  [K in keyof CommandTable]: CommandTable[K] extends
+    (...args: infer A) => Command<infer T> ? (...args: A) => Promise<T>
+    : never;
+};
+
+const identity = (reply: RespValue): RespValue => reply;
+
+/**
+ * The typed methods of {@linkcode RedisCommands}, one per builder. (The
+ * class and this interface merge: the interface declares the derived
+ * methods, `installCommands` below installs them.)
+ */
+export interface RedisCommands extends AsyncCommands {}
+
+/**
+ * The command methods of clients and leases: `send()` for any command, and a
+ * typed method for each command in the builder table.
+ */
 export abstract class RedisCommands {
   /**
    * Runs one built command.
@@ -27,7 +50,7 @@ export abstract class RedisCommands {
    * @param options Per-call options.
    * @returns The mapped reply.
    */
-  protected abstract run<T>(
+  abstract [RUN]<T>(
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T>;
@@ -59,102 +82,36 @@ export abstract class RedisCommands {
         ),
       );
     }
-    return this.run({ args: args as CommandArg[], map: identity }, options);
-  }
-
-  /**
-   * GET: the value of a key.
-   *
-   * @param key The key.
-   * @returns The value, or null when the key does not exist.
-   */
-  get(key: RedisKey): Promise<string | null> {
-    return this.run(strings.get(key));
-  }
-
-  /**
-   * SET: stores a value, with an optional expiry and condition.
-   *
-   * @example Setting with an expiry only when absent
-   * ```ts ignore
-   * const ok = await redis.set("lock", "me", { px: 30_000, nx: true }); // "OK" or null
-   * ```
-   *
-   * @param key The key.
-   * @param value The value.
-   * @param options Expiry (`ex`, `px`, `exat`, `pxat`, `keepTtl`),
-   * condition (`nx`, `xx`) and `get` for the old value.
-   * @returns `"OK"`, or null when `nx`/`xx` prevented it; with `get`, the old
-   * value or null.
-   */
-  set(
-    key: RedisKey,
-    value: RedisValue,
-    options?: SetOptions,
-  ): Promise<string | null> {
-    return this.run(strings.set(key, value, options));
-  }
-
-  /**
-   * INCR: adds one to the integer stored at a key.
-   *
-   * @param key The key.
-   * @returns The new value.
-   */
-  incr(key: RedisKey): Promise<number> {
-    return this.run(strings.incr(key));
-  }
-
-  /**
-   * DEL: removes keys.
-   *
-   * @param keys The keys.
-   * @returns How many existed.
-   */
-  del(...keys_: RedisKey[]): Promise<number> {
-    return this.run(keys.del(...keys_));
-  }
-
-  /**
-   * EXISTS: counts the keys that exist.
-   *
-   * @param keys The keys.
-   * @returns How many exist.
-   */
-  exists(...keys_: RedisKey[]): Promise<number> {
-    return this.run(keys.exists(...keys_));
-  }
-
-  /**
-   * EXPIRE: sets a time to live in seconds.
-   *
-   * @param key The key.
-   * @param seconds The time to live.
-   * @returns Whether it was set (false when the key does not exist).
-   */
-  expire(key: RedisKey, seconds: number): Promise<boolean> {
-    return this.run(keys.expire(key, seconds));
-  }
-
-  /**
-   * TTL: the time to live of a key in seconds.
-   *
-   * @param key The key.
-   * @returns Seconds, -1 when the key has no expiry, -2 when it is missing.
-   */
-  ttl(key: RedisKey): Promise<number> {
-    return this.run(keys.ttl(key));
-  }
-
-  /**
-   * PING: checks the connection.
-   *
-   * @param message A message to echo instead of PONG.
-   * @returns `"PONG"` or the message.
-   */
-  ping(message?: string): Promise<string> {
-    return this.run(server.ping(message));
+    return this[RUN]({ args: args as CommandArg[], map: identity }, options);
   }
 }
 
-const identity = (reply: RespValue): RespValue => reply;
+/**
+ * Installs one method per builder on `prototype`: the method builds the
+ * command and passes it to `target(this, command)`.
+ *
+ * @param prototype The class prototype to extend.
+ * @param target What a method does with the built command.
+ */
+export function installCommands(
+  prototype: object,
+  target: (self: unknown, command: Command<unknown>) => unknown,
+): void {
+  for (const name of Object.keys(commands) as (keyof CommandTable)[]) {
+    // Own methods of the class (hand-tuned hot paths) win.
+    if (Object.hasOwn(prototype, name)) continue;
+    const build = commands[name] as (...args: unknown[]) => Command<unknown>;
+    Object.defineProperty(prototype, name, {
+      value: function (this: unknown, ...args: unknown[]) {
+        return target(this, build(...args));
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+installCommands(
+  RedisCommands.prototype,
+  (self, command) => (self as RedisCommands)[RUN](command),
+);

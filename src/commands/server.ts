@@ -7,10 +7,18 @@
 import { type Command, command, value } from "./_command.ts";
 import { toString } from "./_reply.ts";
 
-/** PING: `"PONG"`, or the message when one is given. */
-export function ping(message?: string): Command<string> {
-  return command(
-    message === undefined ? ["PING"] : ["PING", value("message", message)],
-    toString,
-  );
+/** Connection and server commands. */
+export class ServerCommands {
+  /**
+   * PING: checks the connection.
+   *
+   * @param message A message to echo instead of PONG.
+   * @returns `"PONG"` or the message.
+   */
+  ping(message?: string): Command<string> {
+    return command(
+      message === undefined ? ["PING"] : ["PING", value("message", message)],
+      toString,
+    );
+  }
 }

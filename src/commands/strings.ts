@@ -36,22 +36,50 @@ export interface SetOptions {
   get?: boolean;
 }
 
-/** GET: the value, or null when the key does not exist. */
-export function get(k: RedisKey): Command<string | null> {
-  return command(["GET", key("key", k)], toStringOrNull);
+function positive(name: string, n: unknown): number {
+  const v = int(name, n);
+  if (v <= 0) {
+    throw new RangeError(
+      `Cannot build SET as ${name} must be positive, got ${v}`,
+    );
+  }
+  return v;
 }
 
-/**
- * SET: `"OK"`, or null when NX/XX prevented it; with `get: true`, the old
- * value or null.
- */
-export function set(
-  k: RedisKey,
-  v: RedisValue,
-  options?: SetOptions,
-): Command<string | null> {
-  const args: CommandArg[] = ["SET", key("key", k), value("value", v)];
-  if (options !== undefined) {
+/** String commands: each builds the command and says how to read its reply. */
+export class StringCommands {
+  /**
+   * GET: the value of a key.
+   *
+   * @param k The key.
+   * @returns The value, or null when the key does not exist.
+   */
+  get(k: RedisKey): Command<string | null> {
+    return command(["GET", key("key", k)], toStringOrNull);
+  }
+
+  /**
+   * SET: stores a value, with an optional expiry and condition.
+   *
+   * @example Setting with an expiry only when absent
+   * ```ts ignore
+   * const ok = await redis.set("lock", "me", { px: 30_000, nx: true }); // "OK" or null
+   * ```
+   *
+   * @param k The key.
+   * @param v The value.
+   * @param options Expiry (`ex`, `px`, `exat`, `pxat`, `keepTtl`), condition
+   * (`nx`, `xx`) and `get` for the old value.
+   * @returns `"OK"`, or null when `nx`/`xx` prevented it; with `get`, the old
+   * value or null.
+   */
+  set(
+    k: RedisKey,
+    v: RedisValue,
+    options?: SetOptions,
+  ): Command<string | null> {
+    const args: CommandArg[] = ["SET", key("key", k), value("value", v)];
+    if (options === undefined) return command(args, toOkOrNull);
     const expiries = ["ex", "px", "exat", "pxat", "keepTtl"] as const;
     const given = expiries.filter((name) =>
       options[name] !== undefined && options[name] !== false
@@ -81,21 +109,16 @@ export function set(
       args.push("GET");
       return command(args, toStringOrNull);
     }
+    return command(args, toOkOrNull);
   }
-  return command(args, toOkOrNull);
-}
 
-function positive(name: string, n: unknown): number {
-  const v = int(name, n);
-  if (v <= 0) {
-    throw new RangeError(
-      `Cannot build SET as ${name} must be positive, got ${v}`,
-    );
+  /**
+   * INCR: adds one to the integer stored at a key.
+   *
+   * @param k The key.
+   * @returns The new value.
+   */
+  incr(k: RedisKey): Command<number> {
+    return command(["INCR", key("key", k)], toNumber);
   }
-  return v;
-}
-
-/** INCR: the value after incrementing by one. */
-export function incr(k: RedisKey): Command<number> {
-  return command(["INCR", key("key", k)], toNumber);
 }

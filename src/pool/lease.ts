@@ -8,7 +8,7 @@ import { LeaseReleasedError } from "../errors.ts";
 import type { CommandOptions } from "../connection.ts";
 import type { Command } from "../commands/_command.ts";
 import { blockTime } from "../commands/_flags.ts";
-import { RedisCommands } from "../commands/methods.ts";
+import { RedisCommands, RUN } from "../commands/methods.ts";
 import type { Slot } from "./_slot.ts";
 
 /** State a lease left on its connection, to be undone on release. */
@@ -106,7 +106,7 @@ export class Lease extends RedisCommands {
    * @param options Per-call options.
    * @returns The mapped reply.
    */
-  protected override run<T>(
+  override [RUN]<T>(
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {

@@ -1,0 +1,35 @@
+/**
+ * Every typed command, by method name: the one table the client, leases,
+ * pipelines and transactions derive their methods from. A family is a class
+ * of builders in its own file; adding it here is all it takes.
+ *
+ * @module
+ */
+
+import { KeyCommands } from "./keys.ts";
+import { ServerCommands } from "./server.ts";
+import { StringCommands } from "./strings.ts";
+
+/** Every command builder, by method name. */
+export interface CommandTable
+  extends StringCommands, KeyCommands, ServerCommands {}
+
+const families = [StringCommands, KeyCommands, ServerCommands];
+
+function collect(): CommandTable {
+  const table: Record<string, unknown> = {};
+  for (const family of families) {
+    for (const name of Object.getOwnPropertyNames(family.prototype)) {
+      if (name === "constructor") continue;
+      if (name in table) {
+        throw new Error(`Command builder ${name} is defined twice`);
+      }
+      table[name] =
+        (family.prototype as unknown as Record<string, unknown>)[name];
+    }
+  }
+  return table as unknown as CommandTable;
+}
+
+/** Every command builder, by method name. */
+export const commands: CommandTable = collect();
