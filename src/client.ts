@@ -118,6 +118,7 @@ export class Client extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
+    if (command.bytes) options = { ...options, bytes: true };
     if (command.block !== undefined) return this.#runBlocking(command, options);
     return this.#pool.run(command.args, command.map, options);
   }

@@ -344,11 +344,7 @@ function suite(name: string, load: () => Promise<Transport>): void {
 
     test(
       `${label}.connect() rejects with the signal's reason when aborted during the TLS handshake`,
-      {
-        ...T,
-        skip: name === "deno" &&
-          "denoTransport passes the signal to Deno.connect only, not to the TLS handshake",
-      },
+      T,
       async () => {
         const reason = new Error("gave up");
         const controller = new AbortController();
@@ -397,11 +393,7 @@ function suite(name: string, load: () => Promise<Transport>): void {
 
     test(
       `${label}.close() still delivers the replies to what was written before it`,
-      {
-        ...T,
-        skip: name === "deno" &&
-          "denoTransport closes both directions at once, dropping replies on the way",
-      },
+      T,
       async () => {
         const [socket, probe] = await open();
         socket.write(resp("ECHO", "x".repeat(1 << 20)));

@@ -25,6 +25,8 @@ export interface Command<T> {
    * (`0` for ever): such commands run on a lease of their own.
    */
   readonly block?: number;
+  /** Read bulk strings in the reply as `Uint8Array` (DUMP, binary values). */
+  readonly bytes?: boolean;
 }
 
 /** Builds a {@linkcode Command}. */
@@ -33,6 +35,27 @@ export function command<T>(
   map: ReplyMapper<T>,
 ): Command<T> {
   return { args, map };
+}
+
+/**
+ * Builds a blocking command: it runs on a lease of its own when sent through
+ * the client, with a reply timeout of `blockMs` plus the command timeout.
+ *
+ * @param args The command.
+ * @param map Reads the reply.
+ * @param blockMs How long the server may block, in milliseconds; 0 for ever.
+ */
+export function blocking<T>(
+  args: CommandArg[],
+  map: ReplyMapper<T>,
+  blockMs: number,
+): Command<T> {
+  return { args, map, block: blockMs };
+}
+
+/** Builds a command whose reply is read as bytes. */
+export function binary<T>(args: CommandArg[], map: ReplyMapper<T>): Command<T> {
+  return { args, map, bytes: true };
 }
 
 /** Checks that a key is a string or bytes. */

@@ -121,6 +121,7 @@ export class Lease extends RedisCommands {
       );
     }
     this.#track(name, args);
+    if (command.bytes) options = { ...options, bytes: true };
     const block = command.block ?? blockTime(name, args);
     if (block !== undefined && options?.timeout === undefined) {
       options = {

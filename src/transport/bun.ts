@@ -106,7 +106,7 @@ class BunSocket implements TransportSocket {
 
   write(bytes: Uint8Array): void {
     if (this.#closing || this.#closed || bytes.length === 0) return;
-    if (false) {
+    if (this.#head < this.#queue.length) {
       // Older bytes still wait for `drain`; sending now would reorder.
       this.#queue.push(bytes);
       return;

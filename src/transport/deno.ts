@@ -40,11 +40,18 @@ async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
     hostname: options.tls.servername ?? options.host,
     caCerts: toList(options.tls.ca),
   });
+  // Deno.startTls takes no signal: closing the socket is how an abort ends
+  // a handshake the server never answers.
+  const signal = options.signal;
+  const onAbort = () => tls.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await tls.handshake();
   } catch (error) {
-    tls.close();
-    throw error;
+    if (!signal?.aborted) tls.close();
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
   return tls;
 }
@@ -76,7 +83,15 @@ class DenoSocket implements TransportSocket {
   close(): void {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
-    if (!this.#writing) this.#finish();
+    if (!this.#writing) this.#shutdownWrite();
+  }
+
+  /**
+   * Sends FIN but keeps reading, so replies already on their way still
+   * arrive; the read loop ends at the server's FIN.
+   */
+  #shutdownWrite(): void {
+    this.#conn.closeWrite().catch(() => this.#finish());
   }
 
   destroy(): void {
@@ -100,7 +115,7 @@ class DenoSocket implements TransportSocket {
       return;
     }
     this.#writing = false;
-    if (this.#closing) this.#finish();
+    if (this.#closing) this.#shutdownWrite();
   }
 
   #takeQueued(): Uint8Array | undefined {
@@ -129,8 +144,9 @@ class DenoSocket implements TransportSocket {
         this.#handlers.data(buf.subarray(0, n));
       }
     } catch (error) {
-      // A read interrupted by our own close is a normal end.
-      if (!this.#closed) failure = error as Error;
+      // A read interrupted by our own close is a normal end, and so is a
+      // TLS peer that closes without close_notify after we sent FIN.
+      if (!this.#closed && !this.#closing) failure = error as Error;
     }
     this.#finish(failure);
   }
