@@ -55,6 +55,7 @@ export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
 export { Lease } from "./src/pool/lease.ts";
 export {
   type AsyncCommands,
+  BATCH,
   RedisCommands,
   RUN,
   type SendOptions,

@@ -16,7 +16,12 @@ import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
 import type { Command } from "./commands/_command.ts";
 import { blockTime, isStateful } from "./commands/_flags.ts";
-import { RedisCommands, RUN, type SendOptions } from "./commands/methods.ts";
+import {
+  BATCH,
+  RedisCommands,
+  RUN,
+  type SendOptions,
+} from "./commands/methods.ts";
 import type { CommandArg } from "./resp/encode.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
@@ -121,6 +126,24 @@ export class Client extends RedisCommands {
     if (command.bytes) options = { ...options, bytes: true };
     if (command.block !== undefined) return this.#runBlocking(command, options);
     return this.#pool.run(command.args, command.map, options);
+  }
+
+  /**
+   * Sends built commands back to back on one shared connection.
+   *
+   * @param commands The commands, in order.
+   * @param options Per-call options applied to each command.
+   * @returns One promise per command, for its mapped reply.
+   */
+  override [BATCH](
+    commands: readonly Command<unknown>[],
+    options?: CommandOptions,
+  ): Promise<Promise<unknown>[]> {
+    return this.#pool.batch(commands.map((command) => ({
+      args: command.args,
+      map: command.map,
+      options: command.bytes ? { ...options, bytes: true } : options,
+    })));
   }
 
   /**

@@ -46,6 +46,11 @@ export interface ConnectionEvents {
   timeout?(): void;
   /** The last reply in flight arrived: nothing is pending now. */
   idle?(): void;
+  /**
+   * The connection was lost with this command unanswered. Return `true` to
+   * take it over (to retry it); otherwise it rejects with `error`.
+   */
+  lost?(command: LostCommand, error: ConnectionError): boolean;
 }
 
 /** The settings a connection needs. */
@@ -75,8 +80,26 @@ export type ConnectionState =
 
 const identity: ReplyMapper<RespValue> = (reply) => reply;
 
-class Pending {
+/** A command whose connection was lost before its reply came. */
+export interface LostCommand {
+  /** The upper-case command name. */
+  readonly name: string;
+  readonly args: readonly CommandArg[];
+  readonly map: ReplyMapper<unknown>;
+  readonly options: CommandOptions | undefined;
+  /** When it was first issued, in epoch milliseconds. */
+  readonly issuedAt: number;
+  /** How many times it was tried before this one. */
+  readonly attempt: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+class Pending implements LostCommand {
   name: string;
+  args: readonly CommandArg[];
+  options: CommandOptions | undefined;
+  attempt = 0;
   map: ReplyMapper<unknown>;
   bytes: boolean;
   resolve!: (value: unknown) => void;
@@ -93,12 +116,16 @@ class Pending {
 
   constructor(
     name: string,
+    args: readonly CommandArg[],
+    options: CommandOptions | undefined,
     map: ReplyMapper<unknown>,
     bytes: boolean,
     seq: number,
     issuedAt: number,
   ) {
     this.name = name;
+    this.args = args;
+    this.options = options;
     this.map = map;
     this.bytes = bytes;
     this.seq = seq;
@@ -333,6 +360,7 @@ export class Connection {
     args: readonly CommandArg[],
     map?: ReplyMapper<T>,
     options?: CommandOptions,
+    attempt = 0,
   ): Promise<T> {
     if (this.#state !== "ready") {
       return Promise.reject(
@@ -344,13 +372,19 @@ export class Connection {
           ),
       );
     }
-    return this.#enqueue(args, map ?? identity as ReplyMapper<T>, options);
+    return this.#enqueue(
+      args,
+      map ?? identity as ReplyMapper<T>,
+      options,
+      attempt,
+    );
   }
 
   #enqueue<T>(
     args: readonly CommandArg[],
     map: ReplyMapper<T>,
     options: CommandOptions | undefined,
+    attempt = 0,
   ): Promise<T> {
     try {
       this.#writer.writeCommand(args);
@@ -361,11 +395,14 @@ export class Connection {
     this.lastUsedAt = now;
     const pending = new Pending(
       commandName(args),
+      args,
+      options,
       map,
       options?.bytes === true,
       ++this.#seq,
       now,
     );
+    pending.attempt = attempt;
     const promise = new Promise<T>((resolve, reject) => {
       pending.resolve = resolve as (value: unknown) => void;
       pending.reject = reject;
@@ -605,14 +642,16 @@ export class Connection {
         );
       } else {
         const applied = pending.seq <= written;
-        pending.reject(
-          new ConnectionError(
-            applied
-              ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost; the command may or may not have been applied`
-              : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written`,
-            { cause: error, mayHaveBeenApplied: applied },
-          ),
+        const failure = new ConnectionError(
+          applied
+            ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost; the command may or may not have been applied`
+            : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written`,
+          { cause: error, mayHaveBeenApplied: applied },
         );
+        // The owner may take the command over and send it again elsewhere.
+        if (this.#events.lost?.(pending, failure) !== true) {
+          pending.reject(failure);
+        }
       }
     }
     this.#events.close?.(this, error);

@@ -29,6 +29,12 @@ export type AsyncCommands = {
     : never;
 };
 
+/**
+ * The key of the method that sends commands back to back on one connection
+ * (one write, nothing in between); clients and leases implement it.
+ */
+export const BATCH: unique symbol = Symbol("respool.batch");
+
 const identity = (reply: RespValue): RespValue => reply;
 
 /**
@@ -54,6 +60,19 @@ export abstract class RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T>;
+
+  /**
+   * Sends built commands back to back on one connection, in one write, with
+   * nothing from other callers between them.
+   *
+   * @param commands The commands, in order.
+   * @param options Per-call options applied to each command.
+   * @returns One promise per command, for its mapped reply.
+   */
+  abstract [BATCH](
+    commands: readonly Command<unknown>[],
+    options?: CommandOptions,
+  ): Promise<Promise<unknown>[]>;
 
   /**
    * Sends any command and returns the server's reply as decoded.

@@ -27,6 +27,7 @@ export interface PoolConnection {
     args: readonly CommandArg[],
     map?: ReplyMapper<T>,
     options?: CommandOptions,
+    attempt?: number,
   ): Promise<T>;
   close(): Promise<void>;
   destroy(error?: Error): void;

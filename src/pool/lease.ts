@@ -8,7 +8,7 @@ import { LeaseReleasedError } from "../errors.ts";
 import type { CommandOptions } from "../connection.ts";
 import type { Command } from "../commands/_command.ts";
 import { blockTime } from "../commands/_flags.ts";
-import { RedisCommands, RUN } from "../commands/methods.ts";
+import { BATCH, RedisCommands, RUN } from "../commands/methods.ts";
 import type { Slot } from "./_slot.ts";
 
 /** State a lease left on its connection, to be undone on release. */
@@ -130,6 +130,26 @@ export class Lease extends RedisCommands {
       };
     }
     return slot.connection.send(args, command.map, options);
+  }
+
+  /**
+   * Sends built commands back to back on the leased connection.
+   *
+   * @param commands The commands, in order.
+   * @param options Per-call options applied to each command.
+   * @returns One promise per command, for its mapped reply.
+   */
+  override [BATCH](
+    commands: readonly Command<unknown>[],
+    options?: CommandOptions,
+  ): Promise<Promise<unknown>[]> {
+    try {
+      return Promise.resolve(
+        commands.map((command) => this[RUN](command, options)),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #track(name: string, args: readonly unknown[]): void {

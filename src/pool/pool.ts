@@ -18,8 +18,10 @@ import { Queue } from "../_queue.ts";
 import type {
   CommandOptions,
   ConnectionEvents,
+  LostCommand,
   ReplyMapper,
 } from "../connection.ts";
+import { READ_ONLY } from "../commands/_readonly.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RetryPolicy } from "../policy/retry.ts";
 import { type PoolConnection, Slot } from "./_slot.ts";
@@ -89,6 +91,13 @@ export interface PoolStats {
   retries: number;
 }
 
+/** One command of a {@linkcode Pool.batch}. */
+export interface BatchCommand {
+  readonly args: readonly CommandArg[];
+  readonly map?: ReplyMapper<unknown>;
+  readonly options?: CommandOptions;
+}
+
 /** Emits the pool's events. */
 export type PoolEmitter = (type: string, detail: unknown) => boolean;
 
@@ -111,6 +120,13 @@ interface Queued {
   reject(error: unknown): void;
   deadline: number;
   attempts: number;
+  /** Why it was queued again, when it is a retry. */
+  lastError?: Error;
+}
+
+/** Whether sending the command again cannot change the outcome. */
+function retrySafe(name: string): boolean {
+  return READ_ONLY.has(name) || name === "PING" || name === "ECHO";
 }
 
 function nameOf(args: readonly CommandArg[]): string {
@@ -141,6 +157,8 @@ export class Pool<C extends PoolConnection = PoolConnection>
   #lastError: Error | undefined;
   #reconnectAttempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Commands waiting out their retry delay, by timer. */
+  readonly #retrying = new Map<ReturnType<typeof setTimeout>, Queued>();
   #queueTimer: ReturnType<typeof setTimeout> | undefined;
   #maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
   #released: (() => void) | undefined;
@@ -205,6 +223,28 @@ export class Pool<C extends PoolConnection = PoolConnection>
     return this.#enqueue(args, map, options);
   }
 
+  /**
+   * Sends commands back to back on one shared connection, so they leave in
+   * one write and nothing else can come between them (MULTI ... EXEC).
+   * Waits for a connection when none is ready.
+   *
+   * @param commands The commands, in order.
+   * @returns One promise per command, for its reply.
+   */
+  async batch(commands: readonly BatchCommand[]): Promise<Promise<unknown>[]> {
+    if (this.#shared.length === 0) {
+      await this.#enqueue(["PING"], undefined, undefined);
+    }
+    const shared = this.#shared;
+    if (shared.length === 0) {
+      throw new ConnectionError(
+        `Cannot send the batch as no connection to ${this.#address} is usable`,
+      );
+    }
+    const connection = shared[leastPending(shared).index].connection;
+    return commands.map((c) => connection.send(c.args, c.map, c.options));
+  }
+
   /** Opens `min` connections, or one when `min` is 0, and waits for them. */
   async warm(): Promise<void> {
     const want = Math.max(1, this.#settings.min);
@@ -227,6 +267,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
       close: (_, error) => this.#onClose(slot, error),
       timeout: () => this.#timeouts++,
       idle: () => this.#onIdle(slot),
+      lost: (command, error) => this.#onLost(slot, command, error),
     });
     slot = new Slot(connection);
     this.#slots.add(slot);
@@ -367,6 +408,68 @@ export class Pool<C extends PoolConnection = PoolConnection>
     if (index !== -1) this.#shared.splice(index, 1);
   }
 
+  /*
+   * A multiplexed command whose connection was lost is sent again only when
+   * that cannot change the outcome: it never left this process, or the
+   * server flags it read-only. A write that may have run rejects with a
+   * ConnectionError saying so. Commands on leases are never moved: their
+   * connection's state went with it.
+   */
+  #onLost(
+    slot: Slot<C>,
+    command: LostCommand,
+    error: ConnectionError,
+  ): boolean {
+    if (
+      this.#closed || (slot.state !== "shared" && slot.state !== "draining")
+    ) {
+      return false;
+    }
+    if (error.mayHaveBeenApplied && !retrySafe(command.name)) return false;
+    const attempt = command.attempt + 1;
+    const delay = this.#settings.retry(attempt, error);
+    if (delay === undefined) return false;
+    this.#retries++;
+    const timeout = command.options?.timeout ?? this.#settings.commandTimeout;
+    const entry: Queued = {
+      args: command.args,
+      map: command.map,
+      options: command.options,
+      resolve: command.resolve,
+      reject: command.reject,
+      deadline: timeout > 0 ? command.issuedAt + timeout : Infinity,
+      attempts: attempt,
+      lastError: error,
+    };
+    const timer = setTimeout(() => {
+      this.#retrying.delete(timer);
+      this.#requeue(entry);
+    }, delay);
+    this.#retrying.set(timer, entry);
+    return true;
+  }
+
+  #requeue(entry: Queued): void {
+    if (this.#closed) {
+      entry.reject(
+        new ClosedError(
+          `Cannot send ${nameOf(entry.args)} as the client is closed`,
+        ),
+      );
+      return;
+    }
+    if (entry.deadline <= Date.now()) {
+      entry.reject(entry.lastError);
+      return;
+    }
+    this.#queued.push(entry);
+    if (this.#queueTimer === undefined) {
+      this.#queueTimer = setTimeout(this.#expireQueued, 250);
+    }
+    if (this.#shared.length > 0) this.#flushQueued();
+    else if (this.#reconnectTimer === undefined) this.#grow();
+  }
+
   #enqueue<T>(
     args: readonly CommandArg[],
     map: ReplyMapper<T> | undefined,
@@ -451,7 +554,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
         options = { ...options, timeout: Math.max(1, entry.deadline - now) };
       }
       this.#shared[choice.index].connection
-        .send(entry.args, entry.map, options)
+        .send(entry.args, entry.map, options, entry.attempts)
         .then(entry.resolve, entry.reject);
     }
   }
@@ -785,6 +888,15 @@ export class Pool<C extends PoolConnection = PoolConnection>
       this.#queueTimer =
       this.#maintenanceTimer =
         undefined;
+    for (const [timer, entry] of this.#retrying) {
+      clearTimeout(timer);
+      entry.reject(
+        new ClosedError(
+          `Cannot send ${nameOf(entry.args)} again as the client was closed`,
+        ),
+      );
+    }
+    this.#retrying.clear();
   }
 
   /**
