@@ -54,6 +54,26 @@ export {
 export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
 export { Lease } from "./src/pool/lease.ts";
 export {
+  type ExecOptions,
+  Pipeline,
+  type PipelineCommands,
+  type PipelineResults,
+  type QueueOptions,
+} from "./src/pipeline.ts";
+export {
+  Transaction,
+  type TransactionCommands,
+  type TransactionOptions,
+  type TransactionResults,
+} from "./src/transaction.ts";
+export { PubSubCommands } from "./src/commands/pubsub.ts";
+export {
+  Subscription,
+  type SubscriptionHost,
+  type SubscriptionMessage,
+  type SubscriptionOptions,
+} from "./src/subscription.ts";
+export {
   type AsyncCommands,
   BATCH,
   RedisCommands,
@@ -62,9 +82,99 @@ export {
 } from "./src/commands/methods.ts";
 export { commands, type CommandTable } from "./src/commands/table.ts";
 export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";
-export { type SetOptions, StringCommands } from "./src/commands/strings.ts";
-export { KeyCommands } from "./src/commands/keys.ts";
-export { ServerCommands } from "./src/commands/server.ts";
+export {
+  type GetexOptions,
+  type SetOptions,
+  StringCommands,
+} from "./src/commands/strings.ts";
+export {
+  type CopyOptions,
+  type ExpireOptions,
+  KeyCommands,
+  type RestoreOptions,
+} from "./src/commands/keys.ts";
+export {
+  type ClientInfo,
+  type ClientKillFilter,
+  type ClientListOptions,
+  type ClientType,
+  type FlushOptions,
+  type MemoryUsageOptions,
+  ServerCommands,
+  type ServerInfo,
+  type ServerTime,
+} from "./src/commands/server.ts";
+export { HashCommands } from "./src/commands/hashes.ts";
+export type { Pairs } from "./src/commands/_args.ts";
+export {
+  ListCommands,
+  type ListEnd,
+  type LMPopOptions,
+  type LPosOptions,
+  type PoppedElement,
+  type PoppedElements,
+} from "./src/commands/lists.ts";
+export { SetCommands, type SInterCardOptions } from "./src/commands/sets.ts";
+export {
+  type PoppedScoredMember,
+  type ScoreBound,
+  type ScoredMember,
+  SortedSetCommands,
+  type ZAddIncrOptions,
+  type ZAddMember,
+  type ZAddOptions,
+  type ZRangeOptions,
+  type ZStoreOptions,
+} from "./src/commands/sorted_sets.ts";
+export {
+  type BitCountOptions,
+  BitmapCommands,
+  type BitPosOptions,
+} from "./src/commands/bitmaps.ts";
+export {
+  StreamCommands,
+  type StreamFields,
+  type StreamGroupMessage,
+  type StreamId,
+  type StreamMessage,
+  type StreamOffsets,
+  type StreamRead,
+  type XAddOptions,
+  type XAutoClaimIdsResult,
+  type XAutoClaimOptions,
+  type XAutoClaimResult,
+  type XClaimOptions,
+  type XGroupCreateOptions,
+  type XGroupSetIdOptions,
+  type XInfoConsumer,
+  type XInfoGroup,
+  type XInfoStream,
+  type XPendingEntry,
+  type XPendingRangeOptions,
+  type XPendingSummary,
+  type XRangeOptions,
+  type XReadGroupOptions,
+  type XReadOptions,
+  type XTrimOptions,
+} from "./src/commands/streams.ts";
+export {
+  type FunctionFlushOptions,
+  type FunctionLoadOptions,
+  ScriptCommands,
+  type ScriptFlushOptions,
+} from "./src/commands/scripts.ts";
+export {
+  createScript,
+  Script,
+  type ScriptRunOptions,
+} from "./src/commands/script.ts";
+export type {
+  CommandSender,
+  HScanOptions,
+  ScanOptions,
+  SScanOptions,
+  ZScanOptions,
+} from "./src/commands/scan.ts";
 export {
   type CommandArg,
   encodeCommand,

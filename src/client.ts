@@ -11,7 +11,8 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.ts";
-import { exponentialBackoff } from "./policy/retry.ts";
+import { exponentialBackoff, type RetryPolicy } from "./policy/retry.ts";
+import { Subscription, type SubscriptionOptions } from "./subscription.ts";
 import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
 import type { Command } from "./commands/_command.ts";
@@ -26,6 +27,14 @@ import type { CommandArg } from "./resp/encode.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
 import type { Lease } from "./pool/lease.ts";
+import { Pipeline } from "./pipeline.ts";
+import {
+  Transaction,
+  transactionExecutor,
+  type TransactionOptions,
+  type TransactionResults,
+} from "./transaction.ts";
+import { key } from "./commands/_command.ts";
 
 /** The `detail` of each event the client emits. */
 export interface ClientEventMap {
@@ -82,6 +91,7 @@ export class Client extends RedisCommands {
   readonly #pool: Pool<Connection>;
   readonly #events = new EventTarget();
   readonly #listening = new Map<string, Set<unknown>>();
+  readonly #reconnectPolicy: RetryPolicy;
   #closing: Promise<void> | undefined;
 
   /**
@@ -95,6 +105,8 @@ export class Client extends RedisCommands {
     this.#options = options;
     const transport = options.transport ?? lazyTransport;
     const address = options.path ?? `${options.host}:${options.port}`;
+    this.#reconnectPolicy = options.reconnect ??
+      exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity });
     this.#pool = new Pool<Connection>(
       {
         ...options.pool,
@@ -103,8 +115,7 @@ export class Client extends RedisCommands {
         connectTimeout: options.connectTimeout,
         db: options.db,
         retry: options.retry ?? exponentialBackoff(),
-        reconnect: options.reconnect ??
-          exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity }),
+        reconnect: this.#reconnectPolicy,
       },
       (events) => new Connection(options, transport, events),
       (type, detail) => this.#emit(type, detail),
@@ -228,6 +239,250 @@ export class Client extends RedisCommands {
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
     return this.#pool.acquire(options);
+  }
+
+  /**
+   * Subscribes to channels on a connection of its own and returns the
+   * subscription once the server confirmed. Pass options as the last
+   * argument: `subscribe("a", "b", { bytes: true })`.
+   *
+   * @example Subscribing with `await using`
+   * ```ts ignore
+   * await using sub = await redis.subscribe("news");
+   * await redis.publish("news", "hello");
+   * for await (const { message } of sub) {
+   *   console.log(message);
+   *   break;
+   * }
+   * ```
+   *
+   * @param args The channels, then optionally the options.
+   * @returns The subscription.
+   * @throws {TypeError} When no channel is given.
+   */
+  subscribe(
+    ...args: [
+      ...names: string[],
+      options: SubscriptionOptions & { bytes: true },
+    ]
+  ): Promise<Subscription<Uint8Array>>;
+  /**
+   * Subscribes to channels, with payloads as strings.
+   *
+   * @param args The channels, then optionally the options.
+   * @returns The subscription.
+   */
+  subscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>>;
+  subscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
+    return this.#subscribe("subscribe", args);
+  }
+
+  /**
+   * Subscribes to glob-style patterns on a connection of its own.
+   *
+   * @param args The patterns, then optionally the options.
+   * @returns The subscription.
+   */
+  psubscribe(
+    ...args: [
+      ...names: string[],
+      options: SubscriptionOptions & { bytes: true },
+    ]
+  ): Promise<Subscription<Uint8Array>>;
+  /**
+   * Subscribes to patterns, with payloads as strings.
+   *
+   * @param args The patterns, then optionally the options.
+   * @returns The subscription.
+   */
+  psubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>>;
+  psubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
+    return this.#subscribe("psubscribe", args);
+  }
+
+  /**
+   * Subscribes to shard channels (Redis 7) on a connection of its own.
+   *
+   * @param args The shard channels, then optionally the options.
+   * @returns The subscription.
+   */
+  ssubscribe(
+    ...args: [
+      ...names: string[],
+      options: SubscriptionOptions & { bytes: true },
+    ]
+  ): Promise<Subscription<Uint8Array>>;
+  /**
+   * Subscribes to shard channels, with payloads as strings.
+   *
+   * @param args The shard channels, then optionally the options.
+   * @returns The subscription.
+   */
+  ssubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>>;
+  ssubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
+    return this.#subscribe("ssubscribe", args);
+  }
+
+  async #subscribe(
+    kind: "subscribe" | "psubscribe" | "ssubscribe",
+    args: (string | SubscriptionOptions)[],
+  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
+    const last = args.at(-1);
+    const options = typeof last === "object" && last !== null
+      ? args.pop() as SubscriptionOptions
+      : {};
+    const names = args as string[];
+    if (names.length === 0) {
+      throw new TypeError(`Cannot ${kind} as no name was given`);
+    }
+    const pool = this.#pool;
+    const subscription = new Subscription<string>({
+      acquire: (o) => pool.acquire(o),
+      reconnect: this.#reconnectPolicy,
+      get closed() {
+        return pool.closed;
+      },
+    }, options);
+    await subscription.start();
+    try {
+      await subscription[kind](...names);
+    } catch (error) {
+      await subscription.close();
+      throw error;
+    }
+    return subscription;
+  }
+
+  /**
+   * Starts a pipeline on the shared connections: commands queued locally,
+   * sent back to back in one write on one connection by `exec()`, which
+   * resolves to every result (or error) in order. Commands that change
+   * connection state or block are refused: pipeline them on a lease.
+   *
+   * @example Several commands in one round trip
+   * ```ts ignore
+   * const [ok, n] = await redis.pipeline().set("n", "1").incr("n").exec();
+   * ```
+   *
+   * @returns An empty pipeline.
+   */
+  override pipeline(): Pipeline {
+    return new Pipeline(this, true);
+  }
+
+  /**
+   * Starts a MULTI/EXEC transaction on the shared connections: MULTI, the
+   * queued commands and EXEC leave in one write on one connection, so no
+   * other caller's command can come between them. Commands that change
+   * connection state (WATCH, SELECT, ...) are refused: for optimistic
+   * locking use {@linkcode Client.transaction}.
+   *
+   * @example An atomic block
+   * ```ts ignore
+   * const [n, ok] = await redis.multi().incr("n").expire("n", 60).exec();
+   * ```
+   *
+   * @returns An empty transaction.
+   */
+  override multi(): Transaction {
+    return new Transaction(this, true);
+  }
+
+  /**
+   * Runs an optimistic-locking transaction on a lease of its own: WATCHes
+   * the `watch` keys, calls `fn` (which reads through the lease and returns
+   * a transaction built with `lease.multi()`), and executes it. When a
+   * watched key changed before EXEC, it runs `fn` again, up to `retries`
+   * times. The lease is released in every case, also when `fn` throws.
+   *
+   * @example Incrementing a counter by read-modify-write
+   * ```ts ignore
+   * const replies = await redis.transaction(async (lease) => {
+   *   const n = Number(await lease.get("counter"));
+   *   return lease.multi().set("counter", n + 1);
+   * }, { watch: ["counter"] });
+   * if (replies === null) console.log("too much contention, gave up");
+   * ```
+   *
+   * @param fn Reads through the lease and returns the transaction to run;
+   * it may run several times, so it must not have other side effects.
+   * @param options The keys to WATCH, the number of retries (default 5),
+   * and the timeout and signal for acquiring the lease.
+   * @returns The transaction's results, or `null` when a watched key
+   * changed on every attempt.
+   * @throws {TypeError} When `fn` does not return a transaction built with
+   * `lease.multi()` on the lease it was given, or an option has the wrong
+   * type.
+   * @throws {RangeError} When `retries` is negative.
+   * @throws {PoolTimeoutError} When no connection became free in time.
+   * @throws {ReplyError} When the server refused the transaction
+   * (EXECABORT).
+   */
+  async transaction<R extends unknown[]>(
+    fn: (lease: Lease) => Transaction<R> | Promise<Transaction<R>>,
+    options?: TransactionOptions,
+  ): Promise<TransactionResults<R> | null> {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot run the transaction as fn must be a function, got ${typeof fn}`,
+      );
+    }
+    const retries = options?.retries ?? 5;
+    if (typeof retries !== "number" || !Number.isInteger(retries)) {
+      throw new TypeError(
+        `Cannot run the transaction as retries must be an integer, got ${retries}`,
+      );
+    }
+    if (retries < 0) {
+      throw new RangeError(
+        `Cannot run the transaction as retries must be 0 or more, got ${retries}`,
+      );
+    }
+    const watch = options?.watch ?? [];
+    if (!Array.isArray(watch)) {
+      throw new TypeError(
+        "Cannot run the transaction as watch must be an array of keys",
+      );
+    }
+    const watchCommand = watch.length === 0
+      ? undefined
+      : ["WATCH", ...watch.map((k, i) => key(`watch[${i}]`, k))];
+    const lease = await this.#pool.acquire({
+      signal: options?.signal,
+      timeout: options?.timeout,
+    });
+    try {
+      for (let attempt = 0; attempt <= retries; attempt++) {
+        if (watchCommand !== undefined) await lease.send(watchCommand);
+        const transaction = await fn(lease);
+        if (
+          !(transaction instanceof Transaction) ||
+          transactionExecutor(transaction) !== lease
+        ) {
+          throw new TypeError(
+            "Cannot run the transaction as fn must return a transaction built with lease.multi() on the lease it was given",
+          );
+        }
+        const results = await transaction.exec();
+        if (results !== null) return results;
+      }
+      return null;
+    } finally {
+      // An error may leave WATCH set; the pool undoes it on release.
+      await lease.release();
+    }
   }
 
   /**

@@ -47,10 +47,16 @@ export interface ConnectionEvents {
   /** The last reply in flight arrived: nothing is pending now. */
   idle?(): void;
   /**
-   * The connection was lost with this command unanswered. Return `true` to
-   * take it over (to retry it); otherwise it rejects with `error`.
+   * A command failed in a way that sending it again might fix: its
+   * connection was lost before the reply came, or the server answered that
+   * it is still loading its data (and so did not run it). Return `true` to
+   * take the command over (to retry it); otherwise it rejects with `error`.
    */
-  lost?(command: LostCommand, error: ConnectionError): boolean;
+  retry?(
+    command: LostCommand,
+    error: ConnectionError | ReplyError,
+    mayHaveBeenApplied: boolean,
+  ): boolean;
 }
 
 /** The settings a connection needs. */
@@ -79,8 +85,22 @@ export type ConnectionState =
   | "closed";
 
 const identity: ReplyMapper<RespValue> = (reply) => reply;
+const textDecoder = new TextDecoder();
 
-/** A command whose connection was lost before its reply came. */
+/** The first element of pub/sub messages and confirmations. */
+const PUBSUB_KINDS = new Set([
+  "message",
+  "pmessage",
+  "smessage",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+]);
+
+/** A command that failed in a way a retry might fix. */
 export interface LostCommand {
   /** The upper-case command name. */
   readonly name: string;
@@ -178,6 +198,8 @@ export class Connection {
   #closed: Promise<void>;
   #resolveClosed!: () => void;
   #error: Error | undefined;
+  /** How the decoder reads replies that no command waits for (RESP2 pub/sub). */
+  #idleBytes = false;
   /** When set, RESP2 pub/sub messages are routed to the push handler. */
   subscriber = false;
   /** When the connection was created, in epoch milliseconds. */
@@ -539,13 +561,19 @@ export class Connection {
     }
     const next = this.#queue.peek();
     if (next === undefined) {
-      this.#decoder.bytes = false;
+      this.#decoder.bytes = this.#idleBytes;
       this.#events.idle?.();
     } else this.#decoder.bytes = next.bytes;
     if (pending.settled) return;
     pending.finish();
     if (value instanceof ReplyError) {
-      pending.reject(new ReplyError(value.message, pending.name));
+      const error = new ReplyError(value.message, pending.name);
+      // A server still loading its dataset refused the command unrun.
+      if (
+        error.prefix === "LOADING" &&
+        this.#events.retry?.(pending, error, false) === true
+      ) return;
+      pending.reject(error);
       return;
     }
     this.lastUsedAt = this.#lastDataAt;
@@ -557,13 +585,48 @@ export class Connection {
   }
 
   #routeSubscriberMessage(value: RespValue): boolean {
-    if (!Array.isArray(value) || typeof value[0] !== "string") return false;
-    const kind = value[0];
-    if (kind === "message" || kind === "pmessage" || kind === "smessage") {
-      this.#events.push?.(value);
-      return true;
+    if (!Array.isArray(value)) return false;
+    const head = value[0];
+    const kind = typeof head === "string"
+      ? head
+      : head instanceof Uint8Array
+      ? textDecoder.decode(head)
+      : undefined;
+    if (kind === undefined || !PUBSUB_KINDS.has(kind)) return false;
+    this.#events.push?.(value);
+    return true;
+  }
+
+  /**
+   * Writes a command that gets no reply of its own: SUBSCRIBE and its kin,
+   * whose confirmations arrive as push messages (RESP3) or, on a connection
+   * in subscriber mode, as messages routed like pushes (RESP2).
+   *
+   * @param args The command.
+   * @throws {TypeError} When an argument cannot be encoded.
+   * @throws {ClosedError} When the connection is not ready.
+   */
+  sendNoReply(args: readonly CommandArg[]): void {
+    if (this.#state !== "ready") {
+      throw this.#error ??
+        new ClosedError(
+          `Cannot send ${
+            commandName(args)
+          } as the connection is ${this.#state}`,
+        );
     }
-    return false;
+    this.#writer.writeCommand(args);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Decode bulk strings of push messages as bytes (pub/sub payloads). */
+  set pushBytes(value: boolean) {
+    this.#decoder.pushBytes = value;
+    this.#idleBytes = value;
+    if (this.#queue.size === 0) this.#decoder.bytes = value;
   }
 
   #onSocketClose(error: Error | undefined): void {
@@ -649,7 +712,7 @@ export class Connection {
           { cause: error, mayHaveBeenApplied: applied },
         );
         // The owner may take the command over and send it again elsewhere.
-        if (this.#events.lost?.(pending, failure) !== true) {
+        if (this.#events.retry?.(pending, failure, applied) !== true) {
           pending.reject(failure);
         }
       }

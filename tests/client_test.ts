@@ -220,6 +220,50 @@ describe("Client against a real redis-server", () => {
   });
 
   test(
+    "Client.scan(), hscan(), sscan() and zscan() iterate through the client and a lease",
+    T,
+    async () => {
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) => redis.set(`scanned:${i}`, i)),
+      );
+      const keys = new Set<string>();
+      for await (
+        const key of redis.scan({ match: "scanned:*", count: 50 })
+      ) keys.add(key);
+      assert.equal(keys.size, 300);
+      await redis.send(["HSET", "client:hs", "a", "1", "b", "2"]);
+      await redis.send(["SADD", "client:ss", "x", "y"]);
+      await redis.send(["ZADD", "client:zs", "1.5", "m"]);
+      await using lease = await redis.acquire();
+      const fields: [string, string][] = [];
+      for await (const pair of lease.hscan("client:hs")) fields.push(pair);
+      assert.deepEqual(fields.sort(), [["a", "1"], ["b", "2"]]);
+      const members: string[] = [];
+      for await (const member of redis.sscan("client:ss")) members.push(member);
+      assert.deepEqual(members.sort(), ["x", "y"]);
+      let zcount = 0;
+      for await (const scored of redis.zscan("client:zs")) {
+        assert.deepEqual(scored, { member: "m", score: 1.5 });
+        zcount++;
+      }
+      assert.equal(zcount, 1);
+    },
+  );
+
+  test(
+    "Client.script() runs a script and reloads it after SCRIPT FLUSH",
+    T,
+    async () => {
+      const incrBy = redis.script(
+        "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+      );
+      assert.equal(await incrBy.run(["client:script"], [5]), 5);
+      await redis.send(["SCRIPT", "FLUSH"]);
+      assert.equal(await incrBy.run(["client:script"], [2]), 7);
+    },
+  );
+
+  test(
     "createClient() makes no connection until the first command",
     T,
     async () => {

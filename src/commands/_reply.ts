@@ -60,3 +60,79 @@ export function toOkOrNull(reply: RespValue): "OK" | null {
   if (reply === "OK") return reply;
   return unexpected("OK", reply);
 }
+
+/** `"OK"` (status replies). */
+export function toOk(reply: RespValue): "OK" {
+  if (reply === "OK") return reply;
+  return unexpected("OK", reply);
+}
+
+/** A number or null (integer replies that may be nil). */
+export function toNumberOrNull(reply: RespValue): number | null {
+  return reply === null ? null : toNumber(reply);
+}
+
+/** A list of strings (an array, or a RESP3 set). */
+export function toStrings(reply: RespValue): string[] {
+  if (Array.isArray(reply) || reply instanceof Set) {
+    return Array.from(reply, (item: RespValue) => toString(item));
+  }
+  return unexpected("an array", reply);
+}
+
+/** A list whose items are each a string or null (MGET, HMGET). */
+export function toStringOrNullEach(reply: RespValue): (string | null)[] {
+  if (Array.isArray(reply)) return reply.map((item) => toStringOrNull(item));
+  return unexpected("an array", reply);
+}
+
+/**
+ * Sets a field on a plain object, as an own property even when the field is
+ * named `__proto__` (plain assignment would replace the prototype instead).
+ */
+export function setField<T>(
+  record: Record<string, T>,
+  field: string,
+  v: T,
+): void {
+  if (field === "__proto__") {
+    Object.defineProperty(record, field, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else record[field] = v;
+}
+
+/**
+ * A record of strings from a flat field/value array (RESP2) or a map
+ * (RESP3): HGETALL, CONFIG GET.
+ */
+export function toRecord(reply: RespValue): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (reply instanceof Map) {
+    for (const [field, v] of reply) {
+      setField(record, toString(field), toString(v));
+    }
+    return record;
+  }
+  if (Array.isArray(reply) && reply.length % 2 === 0) {
+    for (let i = 0; i < reply.length; i += 2) {
+      setField(record, toString(reply[i]), toString(reply[i + 1]));
+    }
+    return record;
+  }
+  return unexpected("a map or a flat array of pairs", reply);
+}
+
+/** A list of strings, or null (LPOP with a count on a missing key). */
+export function toStringsOrNull(reply: RespValue): string[] | null {
+  return reply === null ? null : toStrings(reply);
+}
+
+/** A list of booleans from 0/1 integers or RESP3 booleans (SMISMEMBER). */
+export function toBooleans(reply: RespValue): boolean[] {
+  if (Array.isArray(reply)) return reply.map((item) => toBoolean(item));
+  return unexpected("an array", reply);
+}

@@ -11,16 +11,28 @@ import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandOptions } from "../connection.ts";
 import type { Command } from "./_command.ts";
-import { commands, type CommandTable } from "./table.ts";
+import type { CommandTable } from "./table.ts";
+import { BATCH, installCommands, RUN } from "./_install.ts";
+import { Pipeline } from "../pipeline.ts";
+import { Transaction } from "../transaction.ts";
+import type { RedisKey } from "./_command.ts";
+import {
+  hscan as scanHash,
+  type HScanOptions,
+  scan as scanKeys,
+  type ScanOptions,
+  sscan as scanSet,
+  type SScanOptions,
+  zscan as scanSortedSet,
+  type ZScanOptions,
+} from "./scan.ts";
+import { createScript, type Script } from "./script.ts";
+import type { ScoredMember } from "./sorted_sets.ts";
+
+export { BATCH, installCommands, RUN };
 
 /** Options of {@linkcode RedisCommands.send}. */
 export interface SendOptions extends CommandOptions {}
-
-/**
- * The key of the method that runs a built command; clients and leases
- * implement it.
- */
-export const RUN: unique symbol = Symbol("respool.run");
 
 /** Each builder of the table as a method returning a promise of its reply. */
 export type AsyncCommands = {
@@ -28,12 +40,6 @@ export type AsyncCommands = {
     (...args: infer A) => Command<infer T> ? (...args: A) => Promise<T>
     : never;
 };
-
-/**
- * The key of the method that sends commands back to back on one connection
- * (one write, nothing in between); clients and leases implement it.
- */
-export const BATCH: unique symbol = Symbol("respool.batch");
 
 const identity = (reply: RespValue): RespValue => reply;
 
@@ -103,30 +109,113 @@ export abstract class RedisCommands {
     }
     return this[RUN]({ args: args as CommandArg[], map: identity }, options);
   }
-}
 
-/**
- * Installs one method per builder on `prototype`: the method builds the
- * command and passes it to `target(this, command)`.
- *
- * @param prototype The class prototype to extend.
- * @param target What a method does with the built command.
- */
-export function installCommands(
-  prototype: object,
-  target: (self: unknown, command: Command<unknown>) => unknown,
-): void {
-  for (const name of Object.keys(commands) as (keyof CommandTable)[]) {
-    // Own methods of the class (hand-tuned hot paths) win.
-    if (Object.hasOwn(prototype, name)) continue;
-    const build = commands[name] as (...args: unknown[]) => Command<unknown>;
-    Object.defineProperty(prototype, name, {
-      value: function (this: unknown, ...args: unknown[]) {
-        return target(this, build(...args));
-      },
-      writable: true,
-      configurable: true,
-    });
+  /**
+   * Starts a pipeline: commands queued locally, sent in one write by
+   * `exec()`, which resolves to every result (or error) in order.
+   *
+   * @example Several commands in one round trip
+   * ```ts ignore
+   * const [ok, n] = await redis.pipeline().set("n", "1").incr("n").exec();
+   * ```
+   *
+   * @returns An empty pipeline.
+   */
+  pipeline(): Pipeline {
+    return new Pipeline(this);
+  }
+
+  /**
+   * Starts a MULTI/EXEC transaction: commands queued locally, sent as one
+   * block by `exec()`, which resolves to the typed results (or `null` when
+   * a WATCHed key changed).
+   *
+   * @example An atomic block
+   * ```ts ignore
+   * const [n, ok] = await redis.multi().incr("n").expire("n", 60).exec();
+   * ```
+   *
+   * @returns An empty transaction.
+   */
+  multi(): Transaction {
+    return new Transaction(this);
+  }
+
+  /**
+   * Iterates over the keys with SCAN, each key once even across pages.
+   *
+   * @example Deleting keys by pattern
+   * ```ts ignore
+   * for await (const key of redis.scan({ match: "session:*", count: 500 })) {
+   *   await redis.del(key);
+   * }
+   * ```
+   *
+   * @param options `match` a pattern, `count` per page, `type` of key.
+   * @returns An async generator of key names; `break` stops it.
+   */
+  scan(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
+    return scanKeys(this, options);
+  }
+
+  /**
+   * Iterates over a hash's fields with HSCAN, each field once.
+   *
+   * @param key The hash's key.
+   * @param options `match` a field pattern, `count` per page.
+   * @returns An async generator of `[field, value]` pairs.
+   */
+  hscan(
+    key: RedisKey,
+    options?: HScanOptions,
+  ): AsyncGenerator<[string, string], void, undefined> {
+    return scanHash(this, key, options);
+  }
+
+  /**
+   * Iterates over a set's members with SSCAN, each member once.
+   *
+   * @param key The set's key.
+   * @param options `match` a member pattern, `count` per page.
+   * @returns An async generator of members.
+   */
+  sscan(
+    key: RedisKey,
+    options?: SScanOptions,
+  ): AsyncGenerator<string, void, undefined> {
+    return scanSet(this, key, options);
+  }
+
+  /**
+   * Iterates over a sorted set's members with ZSCAN, each member once.
+   *
+   * @param key The sorted set's key.
+   * @param options `match` a member pattern, `count` per page.
+   * @returns An async generator of `{ member, score }`.
+   */
+  zscan(
+    key: RedisKey,
+    options?: ZScanOptions,
+  ): AsyncGenerator<ScoredMember, void, undefined> {
+    return scanSortedSet(this, key, options);
+  }
+
+  /**
+   * A Lua script bound to this client or lease: `run(keys, args)` sends
+   * EVALSHA and loads the script when the server does not know it
+   * (NOSCRIPT), also after SCRIPT FLUSH or a restart.
+   *
+   * @example Running a script
+   * ```ts ignore
+   * const incrBy = redis.script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+   * const n = await incrBy.run(["counter"], [5]);
+   * ```
+   *
+   * @param lua The script's source.
+   * @returns The script.
+   */
+  script(lua: string): Script {
+    return createScript(lua, this);
   }
 }
 

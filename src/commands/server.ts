@@ -1,11 +1,209 @@
 /**
  * Connection and server commands.
  *
+ * CLIENT SETNAME, SELECT and the other commands that change a connection's
+ * state have no typed method here: they belong on a lease
+ * (`client.acquire()`), sent with `send()`.
+ *
  * @module
  */
 
-import { type Command, command, value } from "./_command.ts";
-import { toString } from "./_reply.ts";
+import {
+  blocking,
+  type Command,
+  command,
+  int,
+  key,
+  type RedisKey,
+  type RedisValue,
+  value,
+} from "./_command.ts";
+import {
+  setField,
+  toNumber,
+  toNumberOrNull,
+  toOk,
+  toRecord,
+  toString,
+  toStringOrNull,
+} from "./_reply.ts";
+import { flattenPairs, type Pairs } from "./_args.ts";
+import { ProtocolError } from "../errors.ts";
+import type { RespValue } from "../resp/decode.ts";
+import type { CommandArg } from "../resp/encode.ts";
+
+/**
+ * The reply of INFO: sections by lowercase name (`server`, `clients`,
+ * `memory`, `keyspace`, ...), each a record of fields and their values as
+ * text.
+ */
+export type ServerInfo = Record<string, Record<string, string>>;
+
+/**
+ * One connection as CLIENT LIST describes it: `id`, `addr`, `laddr`, `name`,
+ * `age`, `idle`, `db`, `cmd`, `user`, `resp`, ... as text.
+ */
+export type ClientInfo = Record<string, string>;
+
+/** The kinds of connection CLIENT LIST and CLIENT KILL can select. */
+export type ClientType = "normal" | "master" | "replica" | "pubsub";
+
+/** The server's clock, as TIME returns it. */
+export interface ServerTime {
+  /** Seconds since the Unix epoch. */
+  seconds: number;
+  /** Microseconds into the current second. */
+  microseconds: number;
+}
+
+/** Options of FLUSHDB and FLUSHALL. `async` and `sync` exclude each other. */
+export interface FlushOptions {
+  /** Free the memory in the background. */
+  async?: boolean;
+  /** Free the memory before replying. */
+  sync?: boolean;
+}
+
+/** Options of CLIENT LIST. `type` and `id` exclude each other. */
+export interface ClientListOptions {
+  /** Only connections of this kind. */
+  type?: ClientType;
+  /** Only the connections with these ids. */
+  id?: number[];
+}
+
+/**
+ * Which connections CLIENT KILL closes: those matching every filter given.
+ * At least one of `id`, `addr`, `laddr`, `user`, `type` is required.
+ */
+export interface ClientKillFilter {
+  /** The connection with this id (see {@linkcode ServerCommands.clientId}). */
+  id?: number;
+  /** The connection from this `ip:port`. */
+  addr?: string;
+  /** Connections to this local `ip:port` of the server. */
+  laddr?: string;
+  /** Connections authenticated as this ACL user. */
+  user?: string;
+  /** Connections of this kind. */
+  type?: ClientType;
+  /**
+   * Spare the connection that sends the command.
+   *
+   * @default {true}
+   */
+  skipme?: boolean;
+}
+
+/** Options of MEMORY USAGE. */
+export interface MemoryUsageOptions {
+  /**
+   * How many elements of a collection to sample; 0 samples them all.
+   *
+   * @default {5}
+   */
+  samples?: number;
+}
+
+const CLIENT_TYPES: ReadonlySet<string> = new Set([
+  "normal",
+  "master",
+  "replica",
+  "pubsub",
+]);
+
+function clientType(command: string, type: unknown): ClientType {
+  if (typeof type === "string" && CLIENT_TYPES.has(type)) {
+    return type as ClientType;
+  }
+  throw new TypeError(
+    `Cannot build ${command} as type must be normal, master, replica or pubsub, got ${
+      typeof type === "string" ? JSON.stringify(type) : typeof type
+    }`,
+  );
+}
+
+function text(command: string, name: string, v: unknown): string {
+  if (typeof v === "string") return v;
+  throw new TypeError(
+    `Cannot build ${command} as ${name} must be a string, got ${
+      v === null ? "null" : typeof v
+    }`,
+  );
+}
+
+function nonNegative(command: string, name: string, n: unknown): number {
+  const v = int(name, n);
+  if (v < 0) {
+    throw new RangeError(
+      `Cannot build ${command} as ${name} must not be negative, got ${v}`,
+    );
+  }
+  return v;
+}
+
+function flushArgs(name: string, options: FlushOptions | undefined) {
+  const args: CommandArg[] = [name];
+  if (options?.async && options.sync) {
+    throw new TypeError(
+      `Cannot build ${name} as options async and sync exclude each other`,
+    );
+  }
+  if (options?.async) args.push("ASYNC");
+  if (options?.sync) args.push("SYNC");
+  return args;
+}
+
+/** INFO: `# Section` headers and `field:value` lines. */
+function toServerInfo(reply: RespValue): ServerInfo {
+  const info: ServerInfo = {};
+  let section: Record<string, string> | undefined;
+  for (const raw of toString(reply).split("\n")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    if (line.startsWith("#")) {
+      section = {};
+      setField(info, line.slice(1).trim().toLowerCase(), section);
+      continue;
+    }
+    if (section === undefined) {
+      section = {};
+      setField(info, "", section);
+    }
+    const colon = line.indexOf(":");
+    if (colon === -1) setField(section, line, "");
+    else setField(section, line.slice(0, colon), line.slice(colon + 1));
+  }
+  return info;
+}
+
+/** CLIENT LIST: one line per connection of space-separated `field=value`. */
+function toClientList(reply: RespValue): ClientInfo[] {
+  const clients: ClientInfo[] = [];
+  for (const raw of toString(reply).split("\n")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const client: ClientInfo = {};
+    for (const pair of line.split(" ")) {
+      if (pair === "") continue;
+      const eq = pair.indexOf("=");
+      if (eq === -1) setField(client, pair, "");
+      else setField(client, pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    clients.push(client);
+  }
+  return clients;
+}
+
+/** TIME: two bulk strings, seconds and microseconds. */
+function toServerTime(reply: RespValue): ServerTime {
+  if (Array.isArray(reply) && reply.length === 2) {
+    return { seconds: toNumber(reply[0]), microseconds: toNumber(reply[1]) };
+  }
+  throw new ProtocolError(
+    "Cannot read the TIME reply as a [seconds, microseconds] array was expected",
+  );
+}
 
 /** Connection and server commands. */
 export class ServerCommands {
@@ -19,6 +217,311 @@ export class ServerCommands {
     return command(
       message === undefined ? ["PING"] : ["PING", value("message", message)],
       toString,
+    );
+  }
+
+  /**
+   * ECHO: the message, as the server read it.
+   *
+   * @param message The message.
+   * @returns The message.
+   */
+  echo(message: RedisValue): Command<string> {
+    return command(["ECHO", value("message", message)], toString);
+  }
+
+  /**
+   * INFO: the server's state and statistics, parsed into sections.
+   *
+   * @example Reading the server version and the memory in use
+   * ```ts ignore
+   * const info = await redis.info("server", "memory");
+   * info.server.redis_version; // "7.0.15"
+   * Number(info.memory.used_memory);
+   * ```
+   *
+   * @param sections The sections to read (`server`, `clients`, `memory`,
+   * `stats`, `replication`, `keyspace`, ..., or `all`/`everything`); none
+   * for the default set.
+   * @returns Sections by lowercase name, each a record of field to value.
+   */
+  info(...sections: string[]): Command<ServerInfo> {
+    return command(
+      [
+        "INFO",
+        ...sections.map((section, i) => text("INFO", `section ${i}`, section)),
+      ],
+      toServerInfo,
+    );
+  }
+
+  /**
+   * DBSIZE: the number of keys in the connection's database.
+   *
+   * @returns The number of keys.
+   */
+  dbsize(): Command<number> {
+    return command(["DBSIZE"], toNumber);
+  }
+
+  /**
+   * FLUSHDB: removes every key of the connection's database.
+   *
+   * @param options `async` to free the memory in the background, or `sync`.
+   * @returns `"OK"`.
+   * @throws {TypeError} When both `async` and `sync` are given.
+   */
+  flushdb(options?: FlushOptions): Command<"OK"> {
+    return command(flushArgs("FLUSHDB", options), toOk);
+  }
+
+  /**
+   * FLUSHALL: removes every key of every database.
+   *
+   * @param options `async` to free the memory in the background, or `sync`.
+   * @returns `"OK"`.
+   * @throws {TypeError} When both `async` and `sync` are given.
+   */
+  flushall(options?: FlushOptions): Command<"OK"> {
+    return command(flushArgs("FLUSHALL", options), toOk);
+  }
+
+  /**
+   * TIME: the server's clock.
+   *
+   * @returns Seconds since the Unix epoch and microseconds into the second.
+   */
+  time(): Command<ServerTime> {
+    return command(["TIME"], toServerTime);
+  }
+
+  /**
+   * CLIENT ID: the id of the connection that runs the command. On the
+   * client that is any pooled connection; on a lease, the lease's own.
+   *
+   * @returns The connection id.
+   */
+  clientId(): Command<number> {
+    return command(["CLIENT", "ID"], toNumber);
+  }
+
+  /**
+   * CLIENT GETNAME: the name of the connection that runs the command.
+   *
+   * @returns The name, or null when it has none.
+   */
+  clientGetname(): Command<string | null> {
+    return command(["CLIENT", "GETNAME"], toStringOrNull);
+  }
+
+  /**
+   * CLIENT LIST: the server's connections, parsed.
+   *
+   * @example Finding connections by name
+   * ```ts ignore
+   * const workers = (await redis.clientList({ type: "normal" }))
+   *   .filter((c) => c.name.startsWith("worker-"));
+   * ```
+   *
+   * @param options `type` or `id` to select connections.
+   * @returns One record per connection (`id`, `addr`, `name`, `age`, `db`,
+   * `cmd`, `user`, ... as text).
+   * @throws {TypeError} When both `type` and `id` are given or `id` is
+   * empty.
+   */
+  clientList(options?: ClientListOptions): Command<ClientInfo[]> {
+    const args: CommandArg[] = ["CLIENT", "LIST"];
+    if (options?.type !== undefined && options.id !== undefined) {
+      throw new TypeError(
+        "Cannot build CLIENT LIST as options type and id exclude each other",
+      );
+    }
+    if (options?.type !== undefined) {
+      args.push("TYPE", clientType("CLIENT LIST", options.type));
+    }
+    if (options?.id !== undefined) {
+      if (!Array.isArray(options.id) || options.id.length === 0) {
+        throw new TypeError(
+          "Cannot build CLIENT LIST as id must be a non-empty array of ids",
+        );
+      }
+      args.push("ID", ...options.id.map((id, i) => int(`id ${i}`, id)));
+    }
+    return command(args, toClientList);
+  }
+
+  /**
+   * CLIENT KILL: closes the connections that match every filter given.
+   *
+   * @example Closing one connection, or every connection of a user
+   * ```ts ignore
+   * await redis.clientKill({ id: 42 }); // 1 when it existed
+   * await redis.clientKill({ user: "batch", skipme: true });
+   * ```
+   *
+   * @param filter `id`, `addr`, `laddr`, `user`, `type`, and `skipme`.
+   * @returns How many connections were closed.
+   * @throws {TypeError} When no filter that selects connections is given.
+   */
+  clientKill(filter: ClientKillFilter): Command<number> {
+    if (typeof filter !== "object" || filter === null) {
+      throw new TypeError(
+        `Cannot build CLIENT KILL as filter must be an object, got ${
+          filter === null ? "null" : typeof filter
+        }`,
+      );
+    }
+    const args: CommandArg[] = ["CLIENT", "KILL"];
+    if (filter.id !== undefined) args.push("ID", int("id", filter.id));
+    if (filter.addr !== undefined) {
+      args.push("ADDR", text("CLIENT KILL", "addr", filter.addr));
+    }
+    if (filter.laddr !== undefined) {
+      args.push("LADDR", text("CLIENT KILL", "laddr", filter.laddr));
+    }
+    if (filter.user !== undefined) {
+      args.push("USER", text("CLIENT KILL", "user", filter.user));
+    }
+    if (filter.type !== undefined) {
+      args.push("TYPE", clientType("CLIENT KILL", filter.type));
+    }
+    if (args.length === 2) {
+      throw new TypeError(
+        "Cannot build CLIENT KILL as it needs one of the filters id, addr, laddr, user or type",
+      );
+    }
+    if (filter.skipme !== undefined) {
+      args.push("SKIPME", filter.skipme ? "yes" : "no");
+    }
+    return command(args, toNumber);
+  }
+
+  /**
+   * CONFIG GET: configuration parameters matching patterns.
+   *
+   * @example Reading parameters by name and by pattern
+   * ```ts ignore
+   * const { maxmemory } = await redis.configGet("maxmemory");
+   * const limits = await redis.configGet("maxmemory*", "timeout");
+   * ```
+   *
+   * @param patterns Parameter names, or glob-style patterns.
+   * @returns The matching parameters and their values; `{}` when none match.
+   */
+  configGet(...patterns: string[]): Command<Record<string, string>> {
+    if (patterns.length === 0) {
+      throw new TypeError(
+        "Cannot build CONFIG GET as it needs at least one parameter",
+      );
+    }
+    return command(
+      [
+        "CONFIG",
+        "GET",
+        ...patterns.map((p, i) => text("CONFIG GET", `parameter ${i}`, p)),
+      ],
+      toRecord,
+    );
+  }
+
+  /**
+   * CONFIG SET: changes configuration parameters at run time (all or none).
+   *
+   * @example Setting one parameter, or several at once
+   * ```ts ignore
+   * await redis.configSet("maxmemory-policy", "allkeys-lru");
+   * await redis.configSet({ "maxmemory": "100mb", "maxmemory-policy": "allkeys-lru" });
+   * ```
+   *
+   * @param parameters A parameter name and its value; or a record of names
+   * and values, or an iterable of `[name, value]` pairs.
+   * @returns `"OK"`.
+   * @throws {ReplyError} When a parameter is unknown or a value is invalid.
+   */
+  configSet(
+    ...parameters:
+      | [parameters: Pairs<string>]
+      | [name: string, value: RedisValue]
+  ): Command<"OK"> {
+    const args: CommandArg[] = ["CONFIG", "SET"];
+    if (parameters.length === 2) {
+      args.push(
+        text("CONFIG SET", "name", parameters[0]),
+        value("value", parameters[1]),
+      );
+    } else if (parameters.length === 1) {
+      args.push(...flattenPairs("CONFIG SET", parameters[0], true));
+    } else {
+      throw new TypeError(
+        `Cannot build CONFIG SET as it takes parameters, or a name and a value, got ${
+          (parameters as unknown[]).length
+        } arguments`,
+      );
+    }
+    return command(args, toOk);
+  }
+
+  /**
+   * MEMORY USAGE: the bytes a key and its value take in memory.
+   *
+   * @param k The key.
+   * @param options `samples`: how many elements of a collection to sample.
+   * @returns The bytes, or null when the key does not exist.
+   * @throws {RangeError} When `samples` is negative.
+   */
+  memoryUsage(
+    k: RedisKey,
+    options?: MemoryUsageOptions,
+  ): Command<number | null> {
+    const args: CommandArg[] = ["MEMORY", "USAGE", key("key", k)];
+    if (options?.samples !== undefined) {
+      args.push(
+        "SAMPLES",
+        nonNegative("MEMORY USAGE", "samples", options.samples),
+      );
+    }
+    return command(args, toNumberOrNull);
+  }
+
+  /**
+   * OBJECT ENCODING: how the server stores the value of a key internally.
+   *
+   * @param k The key.
+   * @returns The encoding (`"int"`, `"embstr"`, `"raw"`, `"listpack"`,
+   * `"hashtable"`, `"quicklist"`, `"intset"`, `"skiplist"`, ...), or null
+   * when the key does not exist.
+   */
+  objectEncoding(k: RedisKey): Command<string | null> {
+    return command(["OBJECT", "ENCODING", key("key", k)], toStringOrNull);
+  }
+
+  /**
+   * WAIT: blocks until the writes sent before it on the same connection
+   * reached some replicas, or a timeout passes. On the client it runs on a
+   * lease of its own, so it only covers writes made on that connection: to
+   * wait for your writes, send them and WAIT on one lease.
+   *
+   * @example Waiting for one replica after writing on a lease
+   * ```ts ignore
+   * await using conn = await redis.acquire();
+   * await conn.set("order:1", "paid");
+   * const acked = await conn.wait(1, 1_000);
+   * ```
+   *
+   * @param numreplicas How many replicas to wait for.
+   * @param timeoutMs How long to wait, in milliseconds; 0 for ever.
+   * @returns How many replicas acknowledged the writes.
+   * @throws {RangeError} When a number is negative.
+   */
+  wait(numreplicas: number, timeoutMs: number): Command<number> {
+    return blocking(
+      [
+        "WAIT",
+        nonNegative("WAIT", "numreplicas", numreplicas),
+        nonNegative("WAIT", "timeoutMs", timeoutMs),
+      ],
+      toNumber,
+      timeoutMs,
     );
   }
 }

@@ -6,15 +6,46 @@
  * @module
  */
 
+import { BitmapCommands } from "./bitmaps.ts";
+import { HashCommands } from "./hashes.ts";
 import { KeyCommands } from "./keys.ts";
+import { ListCommands } from "./lists.ts";
 import { ServerCommands } from "./server.ts";
+import { SetCommands } from "./sets.ts";
+import { SortedSetCommands } from "./sorted_sets.ts";
 import { StringCommands } from "./strings.ts";
+import { StreamCommands } from "./streams.ts";
+import { ScriptCommands } from "./scripts.ts";
+import { PubSubCommands } from "./pubsub.ts";
 
 /** Every command builder, by method name. */
 export interface CommandTable
-  extends StringCommands, KeyCommands, ServerCommands {}
+  extends
+    StringCommands,
+    KeyCommands,
+    ServerCommands,
+    ListCommands,
+    SetCommands,
+    SortedSetCommands,
+    BitmapCommands,
+    HashCommands,
+    StreamCommands,
+    ScriptCommands,
+    PubSubCommands {}
 
-const families = [StringCommands, KeyCommands, ServerCommands];
+const families = [
+  PubSubCommands,
+  StringCommands,
+  KeyCommands,
+  ServerCommands,
+  ListCommands,
+  SetCommands,
+  SortedSetCommands,
+  BitmapCommands,
+  HashCommands,
+  StreamCommands,
+  ScriptCommands,
+];
 
 function collect(): CommandTable {
   const table: Record<string, unknown> = {};

@@ -10,6 +10,7 @@ import type {
   ReplyMapper,
 } from "../connection.ts";
 import type { CommandArg } from "../resp/encode.ts";
+import type { RespValue } from "../resp/decode.ts";
 
 /**
  * The part of a connection the pool uses. `Connection` implements it; the
@@ -50,6 +51,8 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   /** Made in the `acquire` call, when leak detection is on. */
   origin: Error | undefined;
   longHoldReported = false;
+  /** Where push messages of this connection go (a subscription's handler). */
+  onPush: ((message: RespValue[]) => void) | undefined;
 
   constructor(connection: C) {
     this.connection = connection;

@@ -32,6 +32,19 @@ export interface LeaseOwner {
   destroyLease(slot: Slot, lease: Lease): void;
 }
 
+let slotOfLease: (lease: Lease) => Slot | undefined;
+
+/**
+ * The leased slot, for code inside respool that takes the connection over
+ * (subscriptions). Not part of the public API.
+ *
+ * @param lease The lease.
+ * @returns The slot, or undefined once released.
+ */
+export function leaseSlot(lease: Lease): Slot | undefined {
+  return slotOfLease(lease);
+}
+
 /** CLIENT subcommands that change what later commands see. */
 const CLIENT_STATE = new Set([
   "REPLY",
@@ -84,6 +97,10 @@ export class Lease extends RedisCommands {
     super();
     this.#owner = owner;
     this.#slot = slot;
+  }
+
+  static {
+    slotOfLease = (lease) => lease.#slot;
   }
 
   /** Whether the lease was released or destroyed. */

@@ -12,6 +12,7 @@ import {
   PoolTimeoutError,
   QueueFullError,
   RedisError,
+  ReplyError,
   TimeoutError,
 } from "../errors.ts";
 import { Queue } from "../_queue.ts";
@@ -123,6 +124,9 @@ interface Queued {
   /** Why it was queued again, when it is a retry. */
   lastError?: Error;
 }
+
+/** How long to wait before sending again a command refused as LOADING. */
+const LOADING_RETRY_DELAY = 100;
 
 /** Whether sending the command again cannot change the outcome. */
 function retrySafe(name: string): boolean {
@@ -267,7 +271,9 @@ export class Pool<C extends PoolConnection = PoolConnection>
       close: (_, error) => this.#onClose(slot, error),
       timeout: () => this.#timeouts++,
       idle: () => this.#onIdle(slot),
-      lost: (command, error) => this.#onLost(slot, command, error),
+      retry: (command, error, applied) =>
+        this.#onRetryable(slot, command, error, applied),
+      push: (message) => slot.onPush?.(message),
     });
     slot = new Slot(connection);
     this.#slots.add(slot);
@@ -410,24 +416,30 @@ export class Pool<C extends PoolConnection = PoolConnection>
 
   /*
    * A multiplexed command whose connection was lost is sent again only when
-   * that cannot change the outcome: it never left this process, or the
-   * server flags it read-only. A write that may have run rejects with a
+   * that cannot change the outcome: it never left this process, the server
+   * flags it read-only, or the server refused it unrun (LOADING). A write that may have run rejects with a
    * ConnectionError saying so. Commands on leases are never moved: their
    * connection's state went with it.
    */
-  #onLost(
+  #onRetryable(
     slot: Slot<C>,
     command: LostCommand,
-    error: ConnectionError,
+    error: Error,
+    mayHaveBeenApplied: boolean,
   ): boolean {
     if (
       this.#closed || (slot.state !== "shared" && slot.state !== "draining")
     ) {
       return false;
     }
-    if (error.mayHaveBeenApplied && !retrySafe(command.name)) return false;
-    const attempt = command.attempt + 1;
-    const delay = this.#settings.retry(attempt, error);
+    if (mayHaveBeenApplied && !retrySafe(command.name)) return false;
+    // A server loading its data says so and runs nothing: wait for it
+    // within the command's own deadline, without using up retry attempts.
+    const loading = error instanceof ReplyError && error.prefix === "LOADING";
+    const attempt = loading ? command.attempt : command.attempt + 1;
+    const delay = loading
+      ? LOADING_RETRY_DELAY
+      : this.#settings.retry(attempt, error);
     if (delay === undefined) return false;
     this.#retries++;
     const timeout = command.options?.timeout ?? this.#settings.commandTimeout;

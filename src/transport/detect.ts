@@ -49,9 +49,11 @@ async function load(): Promise<Transport> {
       return (await import("./deno.ts")).denoTransport;
     case "node":
       return (await import("./node.ts")).nodeTransport;
+    case "cloudflare":
+      return (await import("./cloudflare.ts")).cloudflareTransport;
     default:
       throw new TypeError(
-        "Cannot pick a transport as this runtime is not Deno, Bun or Node: pass the transport option",
+        "Cannot pick a transport as this runtime is not Deno, Bun, Node or Cloudflare Workers: pass the transport option",
       );
   }
 }

@@ -1,0 +1,569 @@
+/**
+ * List commands, blocking ones included.
+ *
+ * @module
+ */
+
+import {
+  blocking,
+  type Command,
+  command,
+  int,
+  key,
+  type RedisKey,
+  type RedisValue,
+  value,
+} from "./_command.ts";
+import {
+  atLeast,
+  blockSeconds,
+  keyList,
+  type ListEnd,
+  listEnd,
+  optionsOf,
+  valueList,
+} from "./_collection_args.ts";
+import {
+  toNumber,
+  toNumberOrNull,
+  toOk,
+  toString,
+  toStringOrNull,
+  toStrings,
+  toStringsOrNull,
+} from "./_reply.ts";
+import { ProtocolError } from "../errors.ts";
+import type { RespValue } from "../resp/decode.ts";
+import type { CommandArg } from "../resp/encode.ts";
+
+export type { ListEnd } from "./_collection_args.ts";
+
+/** Options of LPOS. */
+export interface LPosOptions {
+  /**
+   * Which match to return: 1 the first, 2 the second, -1 the last (searching
+   * from the tail). Must not be 0.
+   *
+   * @default {1}
+   */
+  rank?: number;
+  /**
+   * Compare at most this many elements; 0 scans the whole list.
+   *
+   * @default {0}
+   */
+  maxlen?: number;
+}
+
+/** Options of LMPOP and BLMPOP. */
+export interface LMPopOptions {
+  /**
+   * Pop up to this many elements (at least 1).
+   *
+   * @default {1}
+   */
+  count?: number;
+}
+
+/** One element popped by BLPOP or BRPOP, with the key it came from. */
+export interface PoppedElement {
+  /** The key the element was popped from. */
+  key: string;
+  /** The element. */
+  element: string;
+}
+
+/** Elements popped by LMPOP or BLMPOP, with the key they came from. */
+export interface PoppedElements {
+  /** The key the elements were popped from. */
+  key: string;
+  /** The elements, in the order they were popped. */
+  elements: string[];
+}
+
+function shape(what: string, reply: RespValue): never {
+  throw new ProtocolError(
+    `Cannot read the reply as ${what} was expected, got ${
+      reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply
+    }`,
+  );
+}
+
+/** `[key, element]` (BLPOP, BRPOP) or null when the wait timed out. */
+function toPoppedElement(reply: RespValue): PoppedElement | null {
+  if (reply === null) return null;
+  if (Array.isArray(reply) && reply.length === 2) {
+    return { key: toString(reply[0]), element: toString(reply[1]) };
+  }
+  return shape("a [key, element] pair", reply);
+}
+
+/** `[key, [elements]]` (LMPOP, BLMPOP) or null when nothing was popped. */
+function toPoppedElements(reply: RespValue): PoppedElements | null {
+  if (reply === null) return null;
+  if (Array.isArray(reply) && reply.length === 2) {
+    return { key: toString(reply[0]), elements: toStrings(reply[1]) };
+  }
+  return shape("a [key, elements] pair", reply);
+}
+
+function toNumbers(reply: RespValue): number[] {
+  if (Array.isArray(reply)) return reply.map((item) => toNumber(item));
+  return shape("an array", reply);
+}
+
+function lposArgs(
+  name: string,
+  k: RedisKey,
+  element: RedisValue,
+  options: LPosOptions | undefined,
+): CommandArg[] {
+  const args: CommandArg[] = [
+    "LPOS",
+    key("key", k),
+    value("element", element),
+  ];
+  const { rank, maxlen } = optionsOf(name, options);
+  if (rank !== undefined) {
+    if (int("rank", rank) === 0) {
+      throw new RangeError(
+        `Cannot build ${name} as rank must not be 0 (1 is the first match, -1 the last)`,
+      );
+    }
+    args.push("RANK", rank);
+  }
+  if (maxlen !== undefined) {
+    args.push("MAXLEN", atLeast(name, "maxlen", maxlen, 0));
+  }
+  return args;
+}
+
+function lmpopArgs(
+  name: string,
+  keys: RedisKey | readonly RedisKey[],
+  from: ListEnd,
+  options: LMPopOptions | undefined,
+): CommandArg[] {
+  const list = keyList(name, keys);
+  const args: CommandArg[] = [
+    list.length,
+    ...list,
+    listEnd(name, "from", from),
+  ];
+  const { count } = optionsOf(name, options);
+  if (count !== undefined) args.push("COUNT", atLeast(name, "count", count, 1));
+  return args;
+}
+
+/** List commands: each builds the command and says how to read its reply. */
+export class ListCommands {
+  /**
+   * LPUSH: inserts elements at the head of a list, creating it if needed.
+   * They are inserted one after the other, so the last one ends up first.
+   *
+   * @param k The key.
+   * @param elements The elements (at least one).
+   * @returns The length of the list afterwards.
+   */
+  lpush(k: RedisKey, ...elements: RedisValue[]): Command<number> {
+    return command(
+      ["LPUSH", key("key", k), ...valueList("LPUSH", "element", elements)],
+      toNumber,
+    );
+  }
+
+  /**
+   * RPUSH: appends elements to the tail of a list, creating it if needed.
+   *
+   * @param k The key.
+   * @param elements The elements (at least one).
+   * @returns The length of the list afterwards.
+   */
+  rpush(k: RedisKey, ...elements: RedisValue[]): Command<number> {
+    return command(
+      ["RPUSH", key("key", k), ...valueList("RPUSH", "element", elements)],
+      toNumber,
+    );
+  }
+
+  /**
+   * LPOP: removes and returns the first element of a list.
+   *
+   * @param k The key.
+   * @returns The element, or null when the list is empty or missing.
+   */
+  lpop(k: RedisKey): Command<string | null> {
+    return command(["LPOP", key("key", k)], toStringOrNull);
+  }
+
+  /**
+   * LPOP with a count: removes and returns up to `count` elements from the
+   * head of a list.
+   *
+   * @param k The key.
+   * @param count How many elements to pop (0 or more).
+   * @returns The elements, or null when the list is missing.
+   */
+  lpopCount(k: RedisKey, count: number): Command<string[] | null> {
+    return command(
+      ["LPOP", key("key", k), atLeast("LPOP", "count", count, 0)],
+      toStringsOrNull,
+    );
+  }
+
+  /**
+   * RPOP: removes and returns the last element of a list.
+   *
+   * @param k The key.
+   * @returns The element, or null when the list is empty or missing.
+   */
+  rpop(k: RedisKey): Command<string | null> {
+    return command(["RPOP", key("key", k)], toStringOrNull);
+  }
+
+  /**
+   * RPOP with a count: removes and returns up to `count` elements from the
+   * tail of a list, last element first.
+   *
+   * @param k The key.
+   * @param count How many elements to pop (0 or more).
+   * @returns The elements, or null when the list is missing.
+   */
+  rpopCount(k: RedisKey, count: number): Command<string[] | null> {
+    return command(
+      ["RPOP", key("key", k), atLeast("RPOP", "count", count, 0)],
+      toStringsOrNull,
+    );
+  }
+
+  /**
+   * LRANGE: the elements between two indexes, both included. Negative
+   * indexes count from the tail (-1 is the last element).
+   *
+   * @param k The key.
+   * @param start The first index.
+   * @param stop The last index.
+   * @returns The elements; empty when the key is missing.
+   */
+  lrange(k: RedisKey, start: number, stop: number): Command<string[]> {
+    return command(
+      ["LRANGE", key("key", k), int("start", start), int("stop", stop)],
+      toStrings,
+    );
+  }
+
+  /**
+   * LLEN: the length of a list.
+   *
+   * @param k The key.
+   * @returns The length; 0 when the key is missing.
+   */
+  llen(k: RedisKey): Command<number> {
+    return command(["LLEN", key("key", k)], toNumber);
+  }
+
+  /**
+   * LINDEX: the element at an index (negative counts from the tail).
+   *
+   * @param k The key.
+   * @param index The index.
+   * @returns The element, or null when the index is out of range.
+   */
+  lindex(k: RedisKey, index: number): Command<string | null> {
+    return command(
+      ["LINDEX", key("key", k), int("index", index)],
+      toStringOrNull,
+    );
+  }
+
+  /**
+   * LSET: replaces the element at an index.
+   *
+   * @param k The key.
+   * @param index The index (negative counts from the tail).
+   * @param element The new element.
+   * @returns `"OK"`.
+   * @throws {ReplyError} When the key is missing or the index out of range.
+   */
+  lset(k: RedisKey, index: number, element: RedisValue): Command<"OK"> {
+    return command(
+      ["LSET", key("key", k), int("index", index), value("element", element)],
+      toOk,
+    );
+  }
+
+  /**
+   * LREM: removes elements equal to a value.
+   *
+   * @param k The key.
+   * @param count How many to remove: more than 0 from the head, less than 0
+   * from the tail, 0 all of them.
+   * @param element The value to remove.
+   * @returns How many were removed.
+   */
+  lrem(k: RedisKey, count: number, element: RedisValue): Command<number> {
+    return command(
+      ["LREM", key("key", k), int("count", count), value("element", element)],
+      toNumber,
+    );
+  }
+
+  /**
+   * LTRIM: keeps only the elements between two indexes, both included.
+   *
+   * @param k The key.
+   * @param start The first index to keep.
+   * @param stop The last index to keep.
+   * @returns `"OK"`.
+   */
+  ltrim(k: RedisKey, start: number, stop: number): Command<"OK"> {
+    return command(
+      ["LTRIM", key("key", k), int("start", start), int("stop", stop)],
+      toOk,
+    );
+  }
+
+  /**
+   * LINSERT: inserts an element before or after the first element equal to
+   * a pivot.
+   *
+   * @example Inserting after a pivot
+   * ```ts ignore
+   * await redis.rpush("letters", "a", "c");
+   * await redis.linsert("letters", "after", "a", "b"); // 3: a, b, c
+   * ```
+   *
+   * @param k The key.
+   * @param where `"before"` or `"after"` the pivot.
+   * @param pivot The element to insert next to.
+   * @param element The element to insert.
+   * @returns The length of the list afterwards, -1 when the pivot was not
+   * found, 0 when the key is missing.
+   */
+  linsert(
+    k: RedisKey,
+    where: "before" | "after",
+    pivot: RedisValue,
+    element: RedisValue,
+  ): Command<number> {
+    if (where !== "before" && where !== "after") {
+      throw new TypeError(
+        `Cannot build LINSERT as where must be "before" or "after", got ${
+          typeof where === "string" ? JSON.stringify(where) : typeof where
+        }`,
+      );
+    }
+    return command(
+      [
+        "LINSERT",
+        key("key", k),
+        where === "before" ? "BEFORE" : "AFTER",
+        value("pivot", pivot),
+        value("element", element),
+      ],
+      toNumber,
+    );
+  }
+
+  /**
+   * LPOS: the index of an element in a list.
+   *
+   * @example Finding the last match
+   * ```ts ignore
+   * await redis.rpush("l", "a", "b", "a");
+   * await redis.lpos("l", "a", { rank: -1 }); // 2
+   * ```
+   *
+   * @param k The key.
+   * @param element The element to look for.
+   * @param options `rank` (which match, negative from the tail) and
+   * `maxlen` (how many elements to compare).
+   * @returns The index, or null when there is no such match.
+   */
+  lpos(
+    k: RedisKey,
+    element: RedisValue,
+    options?: LPosOptions,
+  ): Command<number | null> {
+    return command(lposArgs("LPOS", k, element, options), toNumberOrNull);
+  }
+
+  /**
+   * LPOS with a count: the indexes of up to `count` matches of an element.
+   *
+   * @param k The key.
+   * @param element The element to look for.
+   * @param count How many matches to return; 0 returns all of them.
+   * @param options `rank` (the match to start from, negative from the tail)
+   * and `maxlen` (how many elements to compare).
+   * @returns The indexes; empty when there is no match or the key is
+   * missing.
+   */
+  lposCount(
+    k: RedisKey,
+    element: RedisValue,
+    count: number,
+    options?: LPosOptions,
+  ): Command<number[]> {
+    const args = lposArgs("LPOS", k, element, options);
+    args.push("COUNT", atLeast("LPOS", "count", count, 0));
+    return command(args, toNumbers);
+  }
+
+  /**
+   * LMOVE: pops an element from one end of a list and pushes it onto an end
+   * of another (or the same) list, atomically.
+   *
+   * @example Rotating a queue into a processing list
+   * ```ts ignore
+   * const job = await redis.lmove("queue", "processing", "left", "right");
+   * ```
+   *
+   * @param source The list to pop from.
+   * @param destination The list to push onto.
+   * @param from The end of `source` to pop from.
+   * @param to The end of `destination` to push onto.
+   * @returns The element moved, or null when `source` is empty.
+   */
+  lmove(
+    source: RedisKey,
+    destination: RedisKey,
+    from: ListEnd,
+    to: ListEnd,
+  ): Command<string | null> {
+    return command(
+      [
+        "LMOVE",
+        key("source", source),
+        key("destination", destination),
+        listEnd("LMOVE", "from", from),
+        listEnd("LMOVE", "to", to),
+      ],
+      toStringOrNull,
+    );
+  }
+
+  /**
+   * LMPOP: pops elements from the first non-empty list among several.
+   *
+   * @example Popping up to ten elements from the first non-empty list
+   * ```ts ignore
+   * const popped = await redis.lmpop(["urgent", "normal"], "left", { count: 10 });
+   * if (popped) console.log(popped.key, popped.elements);
+   * ```
+   *
+   * @param keys The key, or the keys in the order to try them.
+   * @param from The end to pop from.
+   * @param options `count`: how many elements to pop at most.
+   * @returns The key and the elements popped, or null when every list is
+   * empty.
+   */
+  lmpop(
+    keys: RedisKey | readonly RedisKey[],
+    from: ListEnd,
+    options?: LMPopOptions,
+  ): Command<PoppedElements | null> {
+    return command(
+      ["LMPOP", ...lmpopArgs("LMPOP", keys, from, options)],
+      toPoppedElements,
+    );
+  }
+
+  /**
+   * BLPOP: pops the first element of the first non-empty list, waiting for
+   * one when all are empty. Through the client it runs on a connection of
+   * its own, so it never delays other commands.
+   *
+   * @example Waiting up to 5 seconds for a job
+   * ```ts ignore
+   * const popped = await redis.blpop(["jobs:high", "jobs:low"], 5);
+   * if (popped) console.log(popped.key, popped.element);
+   * ```
+   *
+   * @param keys The key, or the keys in the order to try them.
+   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
+   * for ever).
+   * @returns The key and the element, or null when the wait timed out.
+   */
+  blpop(
+    keys: RedisKey | readonly RedisKey[],
+    timeout: number,
+  ): Command<PoppedElement | null> {
+    const list = keyList("BLPOP", keys);
+    const [seconds, ms] = blockSeconds("BLPOP", timeout);
+    return blocking(["BLPOP", ...list, seconds], toPoppedElement, ms);
+  }
+
+  /**
+   * BRPOP: pops the last element of the first non-empty list, waiting for
+   * one when all are empty. Through the client it runs on a connection of
+   * its own.
+   *
+   * @param keys The key, or the keys in the order to try them.
+   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
+   * for ever).
+   * @returns The key and the element, or null when the wait timed out.
+   */
+  brpop(
+    keys: RedisKey | readonly RedisKey[],
+    timeout: number,
+  ): Command<PoppedElement | null> {
+    const list = keyList("BRPOP", keys);
+    const [seconds, ms] = blockSeconds("BRPOP", timeout);
+    return blocking(["BRPOP", ...list, seconds], toPoppedElement, ms);
+  }
+
+  /**
+   * BLMOVE: LMOVE that waits for an element when `source` is empty. Through
+   * the client it runs on a connection of its own.
+   *
+   * @param source The list to pop from.
+   * @param destination The list to push onto.
+   * @param from The end of `source` to pop from.
+   * @param to The end of `destination` to push onto.
+   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
+   * for ever).
+   * @returns The element moved, or null when the wait timed out.
+   */
+  blmove(
+    source: RedisKey,
+    destination: RedisKey,
+    from: ListEnd,
+    to: ListEnd,
+    timeout: number,
+  ): Command<string | null> {
+    const args: CommandArg[] = [
+      "BLMOVE",
+      key("source", source),
+      key("destination", destination),
+      listEnd("BLMOVE", "from", from),
+      listEnd("BLMOVE", "to", to),
+    ];
+    const [seconds, ms] = blockSeconds("BLMOVE", timeout);
+    args.push(seconds);
+    return blocking(args, toStringOrNull, ms);
+  }
+
+  /**
+   * BLMPOP: LMPOP that waits for an element when every list is empty.
+   * Through the client it runs on a connection of its own.
+   *
+   * @param keys The key, or the keys in the order to try them.
+   * @param from The end to pop from.
+   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
+   * for ever).
+   * @param options `count`: how many elements to pop at most.
+   * @returns The key and the elements popped, or null when the wait timed
+   * out.
+   */
+  blmpop(
+    keys: RedisKey | readonly RedisKey[],
+    from: ListEnd,
+    timeout: number,
+    options?: LMPopOptions,
+  ): Command<PoppedElements | null> {
+    const rest = lmpopArgs("BLMPOP", keys, from, options);
+    const [seconds, ms] = blockSeconds("BLMPOP", timeout);
+    return blocking(["BLMPOP", seconds, ...rest], toPoppedElements, ms);
+  }
+}
