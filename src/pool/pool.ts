@@ -397,9 +397,14 @@ export class Pool<C extends PoolConnection = PoolConnection>
     if (error !== undefined && !(error instanceof ClosedError)) {
       this.#emit("error", { error });
     }
+    // A connection that was working is replaced at once; only when opening
+    // connections fails does the reconnect policy space out the attempts.
     if (this.#hasDemand() && this.#slots.size < this.#settings.max) {
-      if (error === undefined || this.#connecting > 0) this.#serviceDemand();
-      else this.#scheduleReconnect(error);
+      if (error !== undefined && this.#reconnectTimer === undefined) {
+        this.#reconnects++;
+        this.#emit("reconnecting", { attempt: 0, delay: 0, error });
+      }
+      if (this.#reconnectTimer === undefined) this.#serviceDemand();
     }
   }
 
