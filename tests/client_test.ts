@@ -8,6 +8,7 @@ import {
   ReplyError,
 } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
+import { makeCerts } from "./_tls.ts";
 
 const T = { timeout: 30_000 };
 
@@ -360,6 +361,42 @@ describe("Client handshake", () => {
         await none.close();
       } finally {
         await server.stop();
+      }
+    },
+  );
+});
+
+describe("Client over TLS", () => {
+  test(
+    "Client connects with rediss:// and a CA, and refuses a server the CA did not sign",
+    T,
+    async () => {
+      const certs = makeCerts();
+      const server = await startRedis({
+        tls: { cert: certs.cert, key: certs.key, ca: certs.ca },
+      });
+      const url = `rediss://127.0.0.1:${server.port}`;
+      try {
+        const secure = createClient(url, { tls: { ca: certs.caPem } });
+        assert.equal(await secure.set("tls:k", "secret value"), "OK");
+        assert.equal(await secure.get("tls:k"), "secret value");
+        await using lease = await secure.acquire();
+        assert.equal(await lease.ping(), "PONG");
+        await lease.release();
+        await secure.close();
+
+        const wrong = createClient(url, {
+          tls: { ca: certs.otherCaPem },
+          retry: () => undefined,
+        });
+        const error = await wrong.ping().catch((e) => e);
+        assert.ok(error instanceof RedisError, String(error));
+        assert.equal(error.code, "CONNECTION");
+        assert.match(error.message, /certificate|tls/i);
+        await wrong.close();
+      } finally {
+        await server.stop();
+        certs.cleanup();
       }
     },
   );
