@@ -6,9 +6,11 @@ import {
   createClient,
   RedisError,
   ReplyError,
+  TimeoutError,
 } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { makeCerts } from "./_tls.ts";
+import { sleep } from "./_util.ts";
 
 const T = { timeout: 30_000 };
 
@@ -397,6 +399,49 @@ describe("Client over TLS", () => {
       } finally {
         await server.stop();
         certs.cleanup();
+      }
+    },
+  );
+});
+
+describe("Client.withOptions()", () => {
+  test(
+    "Client.withOptions() applies a timeout, a signal and bytes to every command of the view",
+    T,
+    async () => {
+      const server = await startRedis();
+      const redis = createClient(server.url);
+      try {
+        await redis.set("view:k", "v");
+        const bytes = redis.withOptions({ bytes: true });
+        assert.deepEqual(
+          await bytes.send(["GET", "view:k"]),
+          new TextEncoder().encode("v"),
+        );
+        const quick = redis.withOptions({ timeout: 30 });
+        await assert.rejects(
+          quick.send(["DEBUG", "SLEEP", "0.2"]),
+          TimeoutError,
+        );
+        await sleep(250); // the server sleeps until then
+        assert.equal(await quick.get("view:k"), "v");
+        const controller = new AbortController();
+        const aborted = redis.withOptions({ signal: controller.signal });
+        const pending = aborted.send(["DEBUG", "SLEEP", "0.2"]);
+        controller.abort(new Error("request ended"));
+        await assert.rejects(pending, /request ended/);
+        await assert.rejects(
+          redis.withOptions({}).send(["SELECT", 1]),
+          TypeError,
+        );
+        await using lease = await redis.acquire();
+        assert.equal(
+          await lease.withOptions({ timeout: 1_000 }).get("view:k"),
+          "v",
+        );
+      } finally {
+        await redis.close();
+        await server.stop();
       }
     },
   );

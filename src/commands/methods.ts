@@ -142,6 +142,32 @@ export abstract class RedisCommands {
   }
 
   /**
+   * A view of this client or lease whose commands all use the given
+   * options: a timeout, an abort signal, or bytes replies. Cheap to make;
+   * make one per request.
+   *
+   * @example A request-scoped timeout and signal
+   * ```ts ignore
+   * const scoped = redis.withOptions({ timeout: 200, signal: request.signal });
+   * const user = await scoped.hgetall(`user:${id}`);
+   * ```
+   *
+   * @param options The options every command of the view gets (per-call
+   * options of `send()` win).
+   * @returns The view.
+   */
+  withOptions(options: CommandOptions): RedisCommands {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot make the view as options must be an object, got ${
+          options === null ? "null" : typeof options
+        }`,
+      );
+    }
+    return new CommandView(this, options);
+  }
+
+  /**
    * Iterates over the keys with SCAN, each key once even across pages.
    *
    * @example Deleting keys by pattern
@@ -223,3 +249,47 @@ installCommands(
   RedisCommands.prototype,
   (self, command) => (self as RedisCommands)[RUN](command),
 );
+
+/** Commands of a client or lease, each sent with fixed options. */
+class CommandView extends RedisCommands {
+  readonly #target: RedisCommands;
+  readonly #options: CommandOptions;
+
+  constructor(target: RedisCommands, options: CommandOptions) {
+    super();
+    this.#target = target;
+    this.#options = options;
+  }
+
+  override [RUN]<T>(
+    command: Command<T>,
+    options?: CommandOptions,
+  ): Promise<T> {
+    return this.#target[RUN](
+      command,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
+  }
+
+  override [BATCH](
+    commands: readonly Command<unknown>[],
+    options?: CommandOptions,
+  ): Promise<Promise<unknown>[]> {
+    return this.#target[BATCH](
+      commands,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
+  }
+
+  // The target's send() may guard commands (the client refuses stateful
+  // ones on shared connections): go through it, not around it.
+  override send(
+    args: readonly CommandArg[],
+    options?: SendOptions,
+  ): Promise<RespValue> {
+    return this.#target.send(
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
+  }
+}
