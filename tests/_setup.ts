@@ -4,7 +4,7 @@
  * apt-get when this is a root shell on Debian/Ubuntu).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 function has(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
@@ -14,8 +14,25 @@ function run(command: string, args: string[]): void {
   execFileSync(command, args, { stdio: "inherit" });
 }
 
-if (!existsSync("node_modules/fast-check")) {
-  console.log("setup: installing dev dependencies with npm ci");
+/** Dev dependencies missing from node_modules or at another version. */
+function missingDevDependencies(): string[] {
+  const manifest = JSON.parse(readFileSync("package.json", "utf8")) as {
+    devDependencies?: Record<string, string>;
+  };
+  return Object.entries(manifest.devDependencies ?? {}).filter(
+    ([name, version]) => {
+      const installed = `node_modules/${name}/package.json`;
+      if (!existsSync(installed)) return true;
+      return JSON.parse(readFileSync(installed, "utf8")).version !== version;
+    },
+  ).map(([name]) => name);
+}
+
+const stale = missingDevDependencies();
+if (stale.length > 0) {
+  console.log(
+    `setup: installing dev dependencies with npm ci (${stale.join(", ")})`,
+  );
   run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 

@@ -28,14 +28,20 @@ class FakeConnection implements PoolConnection {
   readonly id: number;
   sent: string[] = [];
 
+  readonly connectResult: () => Promise<void>;
+  readonly delay: number;
+
+  // Plain fields, no parameter properties: Node's type stripping has none.
   constructor(
     id: number,
     events: ConnectionEvents & { idle(): void },
-    readonly connectResult: () => Promise<void>,
-    readonly delay = 1,
+    connectResult: () => Promise<void>,
+    delay = 1,
   ) {
     this.id = id;
     this.events = events;
+    this.connectResult = connectResult;
+    this.delay = delay;
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
   }
 

@@ -32,14 +32,15 @@ interface SocketsModule {
 }
 
 /*
- * `cloudflare:sockets` exists only on workerd. A literal specifier would make
- * `deno check`, `deno publish` and `deno test --doc` try to resolve a scheme
- * Deno does not know, and an import-map stub would be rewritten into the
- * published code. A computed specifier is left alone by Deno and by bundlers
- * (esbuild, wrangler, Vite keep `import(expr)` as is), and workerd resolves it
- * at run time; the two interfaces above stand in for its types. This file is
- * itself imported only by `detect.ts` on workerd, so nothing else ever loads
- * it.
+ * `cloudflare:sockets` exists only on workerd, and this file is imported only
+ * by `detect.ts` on workerd. The specifier is computed so that no tool tries
+ * to resolve it ahead of time: a user bundling an app for Node, Deno or Bun
+ * with esbuild, Rollup or webpack would otherwise get "Could not resolve
+ * cloudflare:sockets" (this file is in every bundle, as a lazy chunk) unless
+ * told to leave it external. esbuild and wrangler keep `import(expression)`
+ * as is, and workerd resolves it at run time. `deno check` never sees the
+ * module (`deno publish` notes the unanalyzable import, as intended), so the
+ * two interfaces above stand in for its types.
  */
 const SOCKETS_MODULE = "cloudflare:" + "sockets";
 let sockets: Promise<SocketsModule> | undefined;
@@ -154,15 +155,24 @@ class CloudflareSocket implements TransportSocket {
   async #readLoop(): Promise<void> {
     const reader = this.#socket.readable.getReader();
     let failure: Error | undefined;
-    try {
-      while (!this.#closed) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (value.length > 0) this.#handlers.data(value);
+    while (!this.#closed) {
+      let result: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        // A read cut short by our own close or destroy is a normal end.
+        if (!this.#closed && !this.#closing) failure = error as Error;
+        break;
       }
-    } catch (error) {
-      // A read cut short by our own close or destroy is a normal end.
-      if (!this.#closed && !this.#closing) failure = error as Error;
+      if (result.done) break;
+      if (result.value.length === 0) continue;
+      try {
+        this.#handlers.data(result.value);
+      } catch (error) {
+        // A handler that failed leaves the stream in an unknown state.
+        failure = error as Error;
+        break;
+      }
     }
     this.#finish(failure);
   }
@@ -198,8 +208,14 @@ async function open(options: TransportConnectOptions): Promise<WorkerSocket> {
   } catch (error) {
     socket.close().catch(() => {});
     if (signal?.aborted) throw signal.reason;
+    // workerd gives no reason beyond "proxy request failed" (a refused
+    // certificate is only logged by workerd), so say what was tried; the
+    // connection layer puts "Cannot connect to <address> as" in front.
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot connect to ${describeTarget(options)}: ${why}`, {
+    const what = options.tls
+      ? "workerd could not open the socket or complete the TLS handshake"
+      : "workerd could not open the socket";
+    throw new Error(`${what} to ${describeTarget(options)}: ${why}`, {
       cause: error,
     });
   } finally {
@@ -209,18 +225,18 @@ async function open(options: TransportConnectOptions): Promise<WorkerSocket> {
 
 /**
  * The transport used on Cloudflare Workers (and anything else running
- * workerd). TCP and TLS only: no unix sockets, and TLS verifies against the
- * public CAs with the host as SNI, so `tls.ca`, `tls.servername` and
+ * workerd), picked by `createClient()` there without being named. TCP and
+ * TLS only: no unix sockets, and TLS verifies against the public CAs with
+ * the host as SNI, so `tls.ca`, `tls.servername` and
  * `tls.rejectUnauthorized: false` are refused with a `TypeError`.
  *
- * @example Passing the Cloudflare transport explicitly
+ * @example A Worker: one client per request, closed by `await using`
  * ```ts ignore
- * import { cloudflareTransport } from "./cloudflare.ts";
  * import { createClient } from "@respool/redis";
  *
  * export default {
  *   async fetch(_request: Request, env: { REDIS_URL: string }) {
- *     await using redis = createClient(env.REDIS_URL, { transport: cloudflareTransport });
+ *     await using redis = createClient(env.REDIS_URL);
  *     return new Response(await redis.get("greeting"));
  *   },
  * };

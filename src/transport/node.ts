@@ -6,8 +6,8 @@
  * @module
  */
 
-import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as Net from "node:net";
+import type * as Tls from "node:tls";
 import type {
   Transport,
   TransportConnectOptions,
@@ -15,11 +15,19 @@ import type {
   TransportSocket,
 } from "./types.ts";
 
+// Loaded through process.getBuiltinModule, not an import declaration, so that
+// a single-file bundle for another runtime (a Worker) holds no node:* import.
+const builtins = (globalThis as unknown as {
+  process: { getBuiltinModule(id: string): unknown };
+}).process;
+const net = builtins.getBuiltinModule("node:net") as typeof Net;
+const tls = builtins.getBuiltinModule("node:tls") as typeof Tls;
+
 function describeTarget(options: TransportConnectOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
 }
 
-function open(options: TransportConnectOptions): net.Socket {
+function open(options: TransportConnectOptions): Net.Socket {
   const where = options.path !== undefined
     ? { path: options.path }
     : { host: options.host, port: options.port };
@@ -39,18 +47,22 @@ function open(options: TransportConnectOptions): net.Socket {
 }
 
 class NodeSocket implements TransportSocket {
-  readonly #socket: net.Socket;
+  readonly #socket: Net.Socket;
   readonly #handlers: TransportHandlers;
   #error: Error | undefined;
   #closing = false;
   #closed = false;
 
-  constructor(socket: net.Socket, handlers: TransportHandlers) {
+  constructor(socket: Net.Socket, handlers: TransportHandlers) {
     this.#socket = socket;
     this.#handlers = handlers;
     socket.on("data", (chunk: Uint8Array) => {
       try {
-        handlers.data(chunk);
+        // A plain view, not the Buffer: Buffer#slice shares memory and bytes
+        // handed to users must be plain Uint8Arrays.
+        handlers.data(
+          new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+        );
       } catch (error) {
         // Thrown from an event listener it would be an uncaught exception;
         // a handler that failed leaves the stream in an unknown state.
@@ -108,7 +120,7 @@ export const nodeTransport: Transport = {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<TransportSocket>((resolve, reject) => {
-      let socket: net.Socket;
+      let socket: Net.Socket;
       try {
         socket = open(options);
       } catch (error) {

@@ -1,0 +1,257 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { type Client, createClient } from "../mod.ts";
+import { runVariant } from "../demo/compare.ts";
+import { runLeakAct } from "../demo/leak.ts";
+import { serve } from "../demo/runtime.ts";
+import {
+  createService,
+  dataKey,
+  prepareUsers,
+  sessionKey,
+  type Variant,
+} from "../demo/service.ts";
+import { type RedisServer, startRedis } from "./_redis.ts";
+
+const T = { timeout: 60_000 };
+/** How the test runs the demo end to end, per runtime. */
+const demoCommand = "Bun" in globalThis
+  ? ["demo/main.ts"]
+  : "Deno" in globalThis
+  ? ["task", "demo"]
+  : ["--expose-gc", "demo/main.ts"];
+const demoName = "Bun" in globalThis
+  ? "bun demo/main.ts"
+  : "Deno" in globalThis
+  ? "deno task demo"
+  : "node --expose-gc demo/main.ts";
+const root = fileURLToPath(new URL("..", import.meta.url).href);
+
+/** INFO stats total_connections_received. */
+async function connectionsReceived(admin: Client): Promise<number> {
+  const info = await admin.info("stats");
+  return Number(info.stats.total_connections_received);
+}
+
+describe("demo against a real redis-server", () => {
+  let server: RedisServer;
+  let admin: Client;
+
+  before(async () => {
+    server = await startRedis();
+    admin = createClient(server.url, { pool: { max: 1 } });
+    await admin.ping();
+  });
+
+  after(async () => {
+    await admin.close();
+    await server.stop();
+  });
+
+  for (const variant of ["naive", "pooled", "leased"] as Variant[]) {
+    test(
+      `createService("${variant}") serves /api/data cache-aside: a miss sets user_data with EX 3600, then a hit`,
+      T,
+      async () => {
+        await prepareUsers(admin, 3);
+        await admin.del(sessionKey(99), dataKey(99));
+        await using service = createService({ url: server.url, variant });
+        await using http = await serve(service.handle);
+        const get = async (query: string) => {
+          const response = await fetch(`${http.url}/api/data?${query}`);
+          return { status: response.status, body: await response.json() };
+        };
+
+        const miss = await get("user=2");
+        assert.equal(miss.status, 200);
+        assert.equal(miss.body.source, "db");
+        assert.deepEqual(miss.body.data, {
+          id: 2,
+          name: "user 2",
+          plan: "free",
+        });
+        const ttl = await admin.ttl(dataKey(2));
+        assert.ok(ttl > 3590 && ttl <= 3600, `TTL ${ttl} is about 3600`);
+        assert.deepEqual(
+          JSON.parse(await admin.get(dataKey(2)) ?? "null"),
+          miss.body.data,
+        );
+
+        const hit = await get("user=2");
+        assert.equal(hit.status, 200);
+        assert.equal(hit.body.source, "cache");
+        assert.deepEqual(hit.body.data, miss.body.data);
+
+        const noSession = await get("user=99");
+        assert.equal(noSession.status, 401);
+        assert.equal(await admin.get(dataKey(99)), null);
+        assert.equal((await get("user=abc")).status, 400);
+      },
+    );
+  }
+
+  test(
+    'runVariant("naive") opens one Redis connection per request',
+    T,
+    async () => {
+      const before = await connectionsReceived(admin);
+      const result = await runVariant({
+        url: server.url,
+        variant: "naive",
+        poolMax: 10,
+        requests: 200,
+        concurrency: 10,
+        durationMs: 50_000,
+        users: 50,
+      });
+      const opened = await connectionsReceived(admin) - before;
+      assert.equal(result.requests, 200);
+      assert.equal(result.errors, 0);
+      assert.equal(result.connectionsAccepted, 200);
+      // Seen from outside: the 200 plus the run's own monitoring connection.
+      assert.equal(opened, 200 + 1);
+      assert.ok(result.peakConnected >= 1 && result.peakConnected <= 10);
+    },
+  );
+
+  for (const variant of ["pooled", "leased"] as Variant[]) {
+    test(
+      `runVariant("${variant}") never opens more than pool.max connections`,
+      T,
+      async () => {
+        const poolMax = 3;
+        const before = await connectionsReceived(admin);
+        const result = await runVariant({
+          url: server.url,
+          variant,
+          poolMax,
+          requests: 1_000,
+          concurrency: 200,
+          durationMs: 50_000,
+          users: 100,
+        });
+        const opened = await connectionsReceived(admin) - before;
+        assert.equal(result.requests, 1_000);
+        assert.equal(result.errors, 0);
+        assert.ok(result.connectionsAccepted >= 1);
+        assert.ok(
+          result.connectionsAccepted <= poolMax,
+          `${result.connectionsAccepted} connections`,
+        );
+        assert.ok(result.peakConnected <= poolMax);
+        assert.ok(opened <= poolMax + 1, `${opened} connections seen`);
+      },
+    );
+  }
+
+  test(
+    "runLeakAct() reports each leaked lease with its acquire stack and reclaims the slots",
+    T,
+    async () => {
+      const lines: string[] = [];
+      const result = await runLeakAct({
+        url: server.url,
+        monitorEveryMs: 100,
+        log: (line) => lines.push(line),
+      });
+      assert.ok(
+        result.gc,
+        "GC can be forced (Deno: --v8-flags=--expose-gc, Node: --expose-gc)",
+      );
+      assert.equal(result.leaked, 5);
+      assert.equal(result.events.length, 5);
+      for (const event of result.events) {
+        assert.match(event.stack, /leakyUserData/);
+        assert.match(event.stack, /demo[\\/]service\.ts/);
+      }
+      assert.equal(result.before.leased + result.before.leaks, 5);
+      assert.equal(result.after.leased, 0);
+      assert.equal(result.after.leaks, 5);
+      if (result.before.leaks === 0) assert.ok(result.warnings >= 1);
+      const output = lines.join("\n");
+      assert.match(output, /leak event x5/);
+      assert.match(output, /at leakyUserData \(demo[\\/]service\.ts:\d+:\d+\)/);
+      assert.match(output, /reclaimed all 5 slots/);
+    },
+  );
+});
+
+test(
+  `${demoName} --requests 200 prints the table and stops its redis-server`,
+  T,
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "respool-demo-test-"));
+    try {
+      const out = join(dir, "chart.svg");
+      const flags = ["--requests", "200", "--out", out];
+      const args = [...demoCommand, ...flags];
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        NO_COLOR: "1",
+      };
+      delete env.REDIS_URL;
+      const { code, stdout, stderr } = await run(process.execPath, args, env);
+      assert.equal(code, 0, `exit code ${code}\n${stdout}\n${stderr}`);
+      assert.match(
+        stdout,
+        /^variant +requests +req\/s +p50 ms +p95 ms +p99 ms +errors +conns accepted +peak connected$/m,
+      );
+      assert.match(stdout, /^naive +200 +\d+ .* 0 +200 +\d+$/m);
+      assert.match(stdout, /^pooled +200 +\d+ .* 0 +[1-9]\d* +\d+$/m);
+      assert.match(stdout, /leak event x5/);
+      assert.ok(existsSync(out), "the chart was written");
+      assert.ok(stdout.includes(`chart written to ${out}`));
+      const port = Number(
+        stdout.match(/redis-server started on 127\.0\.0\.1:(\d+)/)?.[1],
+      );
+      assert.ok(port > 0, "the demo says which port its server uses");
+      assert.match(
+        stdout,
+        new RegExp(`redis-server on 127.0.0.1:${port} stopped`),
+      );
+      assert.equal(await accepts(port), false, "the demo's server is gone");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** Runs a command in the repository, collecting its output. */
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Uint8Array) => {
+      stdout += new TextDecoder().decode(chunk);
+    });
+    child.stderr.on("data", (chunk: Uint8Array) => {
+      stderr += new TextDecoder().decode(chunk);
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
