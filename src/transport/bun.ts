@@ -256,7 +256,8 @@ function tlsOptions(
  *
  * @example Passing the Bun transport explicitly
  * ```ts ignore
- * import { bunTransport, createClient } from "@respool/redis";
+ * import { createClient } from "@respool/redis";
+ * import { bunTransport } from "./bun.ts";
  *
  * const client = createClient("redis://127.0.0.1:6379", { transport: bunTransport });
  * await client.close();

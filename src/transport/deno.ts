@@ -169,7 +169,8 @@ class DenoSocket implements TransportSocket {
  *
  * @example Passing the Deno transport explicitly
  * ```ts
- * import { createClient, denoTransport } from "@respool/redis";
+ * import { createClient } from "@respool/redis";
+ * import { denoTransport } from "./deno.ts";
  *
  * const client = createClient("redis://127.0.0.1:6379", { transport: denoTransport });
  * await client.close();

@@ -108,7 +108,8 @@ class NodeSocket implements TransportSocket {
  *
  * @example Passing the Node transport explicitly
  * ```ts ignore
- * import { createClient, nodeTransport } from "@respool/redis";
+ * import { createClient } from "@respool/redis";
+ * import { nodeTransport } from "./node.ts";
  *
  * const client = createClient("redis://127.0.0.1:6379", { transport: nodeTransport });
  * await client.close();
