@@ -197,6 +197,8 @@ export class Connection {
   #lastDataAt = 0;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
+  #drainedPromise: Promise<void> | undefined;
+  #resolveDrained: (() => void) | undefined;
   #error: Error | undefined;
   /** How the decoder reads replies that no command waits for (RESP2 pub/sub). */
   #idleBytes = false;
@@ -248,6 +250,28 @@ export class Connection {
   /** Why the connection closed, if it failed. */
   get error(): Error | undefined {
     return this.#error;
+  }
+
+  /**
+   * Resolves once no command is in flight, or the connection closed.
+   *
+   * @returns A promise for that moment.
+   */
+  drained(): Promise<void> {
+    if (this.#queue.size === 0 || this.#state === "closed") {
+      return Promise.resolve();
+    }
+    this.#drainedPromise ??= new Promise((resolve) =>
+      this.#resolveDrained = resolve
+    );
+    return this.#drainedPromise;
+  }
+
+  #settleDrained(): void {
+    const resolve = this.#resolveDrained;
+    if (resolve === undefined) return;
+    this.#drainedPromise = this.#resolveDrained = undefined;
+    resolve();
   }
 
   /** Resolves once the connection has closed. */
@@ -313,7 +337,26 @@ export class Connection {
           new ClosedError("Cannot connect as the connection was closed");
       }
       this.#lastDataAt = Date.now();
-      await abortable(this.#handshake(), controller.signal);
+      if (s.password === undefined && s.db === 0) {
+        // Nothing in this handshake can change what later commands do (no
+        // AUTH, no SELECT), so they need not wait for it: they follow HELLO
+        // on the wire, saving a round trip on every new connection.
+        this.#state = "ready";
+        this.#handshake(s.connectTimeout).catch((error) => {
+          // HELLO refused for another reason (NOAUTH): the connection stays
+          // RESP2 and each command gets the server's own error.
+          if (error instanceof ReplyError) return;
+          this.destroy(
+            error instanceof TimeoutError
+              ? new TimeoutError(
+                `Cannot connect to ${this.address} within ${s.connectTimeout} ms as the server did not answer HELLO`,
+              )
+              : error,
+          );
+        });
+        return;
+      }
+      await abortable(this.#handshake(0), controller.signal);
       this.#state = "ready";
     } catch (error) {
       this.destroy(error as Error);
@@ -323,8 +366,14 @@ export class Connection {
     }
   }
 
-  async #handshake(): Promise<void> {
+  /**
+   * HELLO (with AUTH and SETNAME), or AUTH and CLIENT SETNAME on servers
+   * without HELLO, then SELECT. `timeout` bounds each reply (0: the caller
+   * bounds the whole handshake).
+   */
+  async #handshake(timeout: number): Promise<void> {
     const s = this.#settings;
+    const options = { timeout };
     const auth: string[] = s.password === undefined
       ? []
       : ["AUTH", s.username ?? "default", s.password];
@@ -332,9 +381,11 @@ export class Connection {
     let helloFailed = false;
     if (s.protocol === 3) {
       try {
-        await this.#enqueue(["HELLO", "3", ...auth, ...setName], identity, {
-          timeout: 0,
-        });
+        await this.#enqueue(
+          ["HELLO", "3", ...auth, ...setName],
+          identity,
+          options,
+        );
         this.#protocol = 3;
       } catch (error) {
         if (!isUnknownCommand(error)) throw error;
@@ -349,19 +400,17 @@ export class Connection {
             ? ["AUTH", s.password]
             : ["AUTH", s.username, s.password],
           identity,
-          { timeout: 0 },
+          options,
         ));
       }
       if (s.name !== undefined) {
         setup.push(
-          this.#enqueue(["CLIENT", "SETNAME", s.name], identity, {
-            timeout: 0,
-          }),
+          this.#enqueue(["CLIENT", "SETNAME", s.name], identity, options),
         );
       }
     }
     if (s.db !== 0) {
-      setup.push(this.#enqueue(["SELECT", s.db], identity, { timeout: 0 }));
+      setup.push(this.#enqueue(["SELECT", s.db], identity, options));
     }
     // Wait for all so that none is left unobserved, then report the first.
     const results = await Promise.allSettled(setup);
@@ -563,6 +612,7 @@ export class Connection {
     if (next === undefined) {
       this.#decoder.bytes = this.#idleBytes;
       this.#events.idle?.();
+      this.#settleDrained();
     } else this.#decoder.bytes = next.bytes;
     if (pending.settled) return;
     pending.finish();
@@ -705,10 +755,11 @@ export class Connection {
         );
       } else {
         const applied = pending.seq <= written;
+        const why = error instanceof TimeoutError ? ` (${error.message})` : "";
         const failure = new ConnectionError(
           applied
-            ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost; the command may or may not have been applied`
-            : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written`,
+            ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost${why}; the command may or may not have been applied`
+            : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written${why}`,
           { cause: error, mayHaveBeenApplied: applied },
         );
         // The owner may take the command over and send it again elsewhere.
@@ -718,6 +769,7 @@ export class Connection {
       }
     }
     this.#events.close?.(this, error);
+    this.#settleDrained();
     this.#resolveClosed();
   }
 }

@@ -304,6 +304,18 @@ describe("Client handshake", () => {
           null,
           "db 1 was selected at handshake",
         );
+        // Without SELECT or AUTH the first commands follow HELLO on the wire
+        // instead of waiting for it; they must work on a HELLO-less server too.
+        const eager = createClient(server.url, { name: "eager" });
+        const [set, got, name] = await Promise.all([
+          eager.set("eager:k", "1"),
+          eager.get("k"),
+          eager.send(["CLIENT", "GETNAME"]),
+        ]);
+        assert.deepEqual([set, got], ["OK", null]);
+        assert.ok(name === null || name === "eager");
+        assert.equal(await eager.send(["CLIENT", "GETNAME"]), "eager");
+        await eager.close();
       } finally {
         await redis.close();
         await server.stop();

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 
 function read(name: string): Record<string, unknown> {
   return JSON.parse(
-    readFileSync(new URL(`../${name}`, import.meta.url), "utf8"),
+    readFileSync(name, "utf8"),
   );
 }
 

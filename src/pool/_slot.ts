@@ -30,6 +30,8 @@ export interface PoolConnection {
     options?: CommandOptions,
     attempt?: number,
   ): Promise<T>;
+  /** Resolves once nothing is in flight (or the connection closed). */
+  drained?(): Promise<void>;
   close(): Promise<void>;
   destroy(error?: Error): void;
 }

@@ -778,6 +778,13 @@ export class Pool<C extends PoolConnection = PoolConnection>
     const own = slot as Slot<C>;
     if (own.state !== "leased") return; // its connection closed meanwhile
     const connection = own.connection;
+    // Replies still on their way (commands not awaited, timed out, or the
+    // handshake's) are waited for, so the next user gets only its own; a
+    // connection that never answers them is declared dead by its timeouts.
+    if (connection.inFlight > 0 && !state.unrecoverable && connection.drained) {
+      await connection.drained();
+      if (own.state !== "leased") return;
+    }
     const tooOld = this.#settings.maxLifetime > 0 &&
       Date.now() - connection.createdAt > this.#settings.maxLifetime;
     if (
