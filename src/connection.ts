@@ -116,7 +116,6 @@ export interface LostCommand {
 }
 
 class Pending implements LostCommand {
-  name: string;
   args: readonly CommandArg[];
   options: CommandOptions | undefined;
   attempt = 0;
@@ -135,7 +134,6 @@ class Pending implements LostCommand {
   onAbort: (() => void) | undefined = undefined;
 
   constructor(
-    name: string,
     args: readonly CommandArg[],
     options: CommandOptions | undefined,
     map: ReplyMapper<unknown>,
@@ -143,13 +141,17 @@ class Pending implements LostCommand {
     seq: number,
     issuedAt: number,
   ) {
-    this.name = name;
     this.args = args;
     this.options = options;
     this.map = map;
     this.bytes = bytes;
     this.seq = seq;
     this.issuedAt = issuedAt;
+  }
+
+  /** The upper-case name, for messages: worked out only when needed. */
+  get name(): string {
+    return commandName(this.args);
   }
 
   /** Marks the command settled and drops its timer and abort listener. */
@@ -193,6 +195,8 @@ export class Connection {
   #seq = 0;
   #writtenSeq = 0;
   #flushScheduled = false;
+  /** The time read when the current tick's first command was issued. */
+  #tickNow = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastDataAt = 0;
   #closed: Promise<void>;
@@ -337,6 +341,7 @@ export class Connection {
           new ClosedError("Cannot connect as the connection was closed");
       }
       this.#lastDataAt = Date.now();
+      this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
       if (s.password === undefined && s.db === 0) {
         // Nothing in this handshake can change what later commands do (no
         // AUTH, no SELECT), so they need not wait for it: they follow HELLO
@@ -462,10 +467,13 @@ export class Connection {
     } catch (error) {
       return Promise.reject(error);
     }
-    const now = Date.now();
-    this.lastUsedAt = now;
+    // One clock read per tick: commands issued together share it.
+    let now = this.#tickNow;
+    if (!this.#flushScheduled) {
+      now = this.#tickNow = Date.now();
+      this.lastUsedAt = now;
+    }
     const pending = new Pending(
-      commandName(args),
       args,
       options,
       map,
@@ -668,6 +676,7 @@ export class Connection {
     this.#writer.writeCommand(args);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
+      this.#tickNow = Date.now();
       queueMicrotask(this.#flush);
     }
   }

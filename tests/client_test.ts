@@ -124,6 +124,27 @@ describe("Client against a real redis-server", () => {
   );
 
   test(
+    "Client.get() decodes UTF-8 like TextDecoder, keeping a BOM and replacing invalid bytes",
+    T,
+    async () => {
+      const samples = [
+        "\uFEFFstarts with a BOM",
+        "é✓😀".repeat(100),
+        "x".repeat(300) + "é",
+      ].map((text) => new TextEncoder().encode(text));
+      samples.push(new Uint8Array([0x61, 0xff, 0xfe, 0x62, 0xc3]));
+      const expected = new TextDecoder("utf-8", { ignoreBOM: true });
+      for (const [i, bytes] of samples.entries()) {
+        await redis.set(`client:utf8:${i}`, bytes);
+        assert.equal(
+          await redis.get(`client:utf8:${i}`),
+          expected.decode(bytes),
+        );
+      }
+    },
+  );
+
+  test(
     "Client.send() returns RESP3 maps and sets as Map and Set",
     T,
     async () => {

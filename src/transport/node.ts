@@ -46,7 +46,20 @@ function open(options: TransportConnectOptions): Net.Socket {
   });
 }
 
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+const utf8Slice = (
+  builtins.getBuiltinModule("node:buffer") as {
+    Buffer: { prototype: { utf8Slice: Utf8Slice } };
+  }
+).Buffer.prototype.utf8Slice;
+
+/** Buffer's utf8Slice: no view per string, unlike TextDecoder. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(bytes, start, end);
+}
+
 class NodeSocket implements TransportSocket {
+  readonly decodeUtf8 = decodeUtf8;
   readonly #socket: Net.Socket;
   readonly #handlers: TransportHandlers;
   #error: Error | undefined;
