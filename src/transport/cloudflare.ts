@@ -13,6 +13,7 @@ import type {
   TransportHandlers,
   TransportSocket,
 } from "./types.ts";
+import { takeQueued } from "./_join.ts";
 
 /** The part of workerd's `Socket` this transport uses. */
 interface WorkerSocket {
@@ -126,7 +127,7 @@ class CloudflareSocket implements TransportSocket {
     try {
       while (chunk !== undefined && !this.#closed) {
         await this.#writer.write(chunk);
-        chunk = this.#takeQueued();
+        chunk = takeQueued(this.#queue);
       }
     } catch (error) {
       this.#finish(error as Error);
@@ -134,22 +135,6 @@ class CloudflareSocket implements TransportSocket {
     }
     this.#writing = false;
     if (this.#closing && !this.#closed) this.#shutdownWrite();
-  }
-
-  #takeQueued(): Uint8Array | undefined {
-    const queue = this.#queue;
-    if (queue.length === 0) return undefined;
-    if (queue.length === 1) return queue.pop();
-    let size = 0;
-    for (const part of queue) size += part.length;
-    const joined = new Uint8Array(size);
-    let offset = 0;
-    for (const part of queue) {
-      joined.set(part, offset);
-      offset += part.length;
-    }
-    queue.length = 0;
-    return joined;
   }
 
   async #readLoop(): Promise<void> {

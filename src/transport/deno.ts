@@ -13,6 +13,7 @@ import type {
   TransportHandlers,
   TransportSocket,
 } from "./types.ts";
+import { takeQueued } from "./_join.ts";
 
 const READ_SIZE = 65_536;
 
@@ -126,7 +127,7 @@ class DenoSocket implements TransportSocket {
             offset === 0 ? chunk : chunk.subarray(offset),
           );
         }
-        chunk = this.#takeQueued();
+        chunk = takeQueued(this.#queue);
       }
     } catch (error) {
       this.#finish(error as Error);
@@ -134,22 +135,6 @@ class DenoSocket implements TransportSocket {
     }
     this.#writing = false;
     if (this.#closing) this.#shutdownWrite();
-  }
-
-  #takeQueued(): Uint8Array | undefined {
-    const queue = this.#queue;
-    if (queue.length === 0) return undefined;
-    if (queue.length === 1) return queue.pop();
-    let size = 0;
-    for (const part of queue) size += part.length;
-    const joined = new Uint8Array(size);
-    let offset = 0;
-    for (const part of queue) {
-      joined.set(part, offset);
-      offset += part.length;
-    }
-    queue.length = 0;
-    return joined;
   }
 
   async #readLoop(): Promise<void> {
