@@ -6,7 +6,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import type {
   Transport,
   TransportConnectOptions,
@@ -59,8 +58,15 @@ async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
 }
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })
-  .utf8Slice;
+// Through process.getBuiltinModule rather than an import declaration, so a
+// single-file bundle for another runtime holds no node:* import.
+const utf8Slice = (
+  (globalThis as unknown as {
+    process: { getBuiltinModule(id: string): unknown };
+  }).process.getBuiltinModule("node:buffer") as {
+    Buffer: { prototype: { utf8Slice: Utf8Slice } };
+  }
+).Buffer.prototype.utf8Slice;
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
