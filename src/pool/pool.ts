@@ -10,10 +10,8 @@ import {
   ClosedError,
   ConnectionError,
   PoolTimeoutError,
-  QueueFullError,
   RedisError,
   ReplyError,
-  TimeoutError,
 } from "../errors.ts";
 import { Queue } from "../_queue.ts";
 import type {
@@ -28,6 +26,7 @@ import type { RetryPolicy } from "../policy/retry.ts";
 import { type PoolConnection, Slot } from "./_slot.ts";
 import { Lease, type LeaseOwner, type LeaseState } from "./lease.ts";
 import { leastPending } from "./dispatch.ts";
+import { nameOf, OfflineQueue } from "./_offline.ts";
 
 /** Everything the pool needs to know, with defaults filled in. */
 export interface PoolSettings {
@@ -113,28 +112,12 @@ interface Waiter {
   attempts: number;
 }
 
-interface Queued {
-  args: readonly CommandArg[];
-  map: ReplyMapper<unknown> | undefined;
-  options: CommandOptions | undefined;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  deadline: number;
-  attempts: number;
-  /** Why it was queued again, when it is a retry. */
-  lastError?: Error;
-}
-
 /** How long to wait before sending again a command refused as LOADING. */
 const LOADING_RETRY_DELAY = 100;
 
 /** Whether sending the command again cannot change the outcome. */
 function retrySafe(name: string): boolean {
   return READ_ONLY.has(name) || name === "PING" || name === "ECHO";
-}
-
-function nameOf(args: readonly CommandArg[]): string {
-  return typeof args[0] === "string" ? args[0].toUpperCase() : "command";
 }
 
 /**
@@ -151,7 +134,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
   /** Ready slots that take multiplexed commands, in dispatch order. */
   readonly #shared: Slot<C>[] = [];
   readonly #waiters = new Queue<Waiter>();
-  readonly #queued = new Queue<Queued>();
+  readonly #queued: OfflineQueue;
   readonly #registry: FinalizationRegistry<Slot<C>>;
   readonly #warnedStacks = new Set<string>();
   #connecting = 0;
@@ -161,9 +144,6 @@ export class Pool<C extends PoolConnection = PoolConnection>
   #lastError: Error | undefined;
   #reconnectAttempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Commands waiting out their retry delay, by timer. */
-  readonly #retrying = new Map<ReturnType<typeof setTimeout>, Queued>();
-  #queueTimer: ReturnType<typeof setTimeout> | undefined;
   #maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
   #released: (() => void) | undefined;
   #created = 0;
@@ -192,6 +172,17 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#emit = emit;
     this.#address = address;
     this.#registry = new FinalizationRegistry((slot) => this.#onLeak(slot));
+    this.#queued = new OfflineQueue({
+      address,
+      maxQueued: settings.maxQueued,
+      commandTimeout: settings.commandTimeout,
+      lastError: () => this.#lastError,
+      timedOut: () => this.#timeouts++,
+      requeued: () => {
+        if (this.#shared.length > 0) this.#flushQueued();
+        else if (this.#reconnectTimer === undefined) this.#grow();
+      },
+    });
   }
 
   /** The configured database (leases restore it on release). */
@@ -296,6 +287,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     if (this.#closed) {
       slot.state = "closed";
       this.#slots.delete(slot);
+      this.#destroyed++;
       slot.connection.close();
       return;
     }
@@ -327,15 +319,11 @@ export class Pool<C extends PoolConnection = PoolConnection>
     // Queued commands were never written: trying again cannot apply them
     // twice. Each gets as many tries as the retry policy allows.
     const retry = this.#settings.retry;
-    for (let i = this.#queued.size; i > 0; i--) {
-      const entry = this.#queued.shift()!;
-      if (retry(++entry.attempts, error) === undefined) {
-        entry.reject(this.#connectFailure(nameOf(entry.args), error));
-      } else {
-        this.#retries++;
-        this.#queued.push(entry);
-      }
-    }
+    this.#retries += this.#queued.afterConnectFailure(
+      error,
+      retry,
+      (entry) => this.#connectFailure(nameOf(entry.args), error),
+    );
     for (let i = this.#waiters.size; i > 0; i--) {
       const waiter = this.#waiters.shift()!;
       if (retry(++waiter.attempts, error) === undefined) {
@@ -448,7 +436,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     if (delay === undefined) return false;
     this.#retries++;
     const timeout = command.options?.timeout ?? this.#settings.commandTimeout;
-    const entry: Queued = {
+    this.#queued.retryLater({
       args: command.args,
       map: command.map,
       options: command.options,
@@ -457,34 +445,8 @@ export class Pool<C extends PoolConnection = PoolConnection>
       deadline: timeout > 0 ? command.issuedAt + timeout : Infinity,
       attempts: attempt,
       lastError: error,
-    };
-    const timer = setTimeout(() => {
-      this.#retrying.delete(timer);
-      this.#requeue(entry);
     }, delay);
-    this.#retrying.set(timer, entry);
     return true;
-  }
-
-  #requeue(entry: Queued): void {
-    if (this.#closed) {
-      entry.reject(
-        new ClosedError(
-          `Cannot send ${nameOf(entry.args)} as the client is closed`,
-        ),
-      );
-      return;
-    }
-    if (entry.deadline <= Date.now()) {
-      entry.reject(entry.lastError);
-      return;
-    }
-    this.#queued.push(entry);
-    if (this.#queueTimer === undefined) {
-      this.#queueTimer = setTimeout(this.#expireQueued, 250);
-    }
-    if (this.#shared.length > 0) this.#flushQueued();
-    else if (this.#reconnectTimer === undefined) this.#grow();
   }
 
   #enqueue<T>(
@@ -497,69 +459,10 @@ export class Pool<C extends PoolConnection = PoolConnection>
         new ClosedError(`Cannot send ${nameOf(args)} as the client is closed`),
       );
     }
-    if (this.#queued.size >= this.#settings.maxQueued) {
-      return Promise.reject(
-        new QueueFullError(
-          `Cannot queue ${
-            nameOf(args)
-          } as ${this.#queued.size} commands already wait for a connection to ${this.#address} (maxQueued)`,
-        ),
-      );
-    }
-    const timeout = options?.timeout ?? this.#settings.commandTimeout;
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    const promise = new Promise<T>((resolve, reject) => {
-      this.#queued.push({
-        args,
-        map: map as ReplyMapper<unknown> | undefined,
-        options,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        deadline: timeout > 0 ? Date.now() + timeout : Infinity,
-        attempts: 0,
-      });
-    });
-    if (this.#queueTimer === undefined && timeout > 0) {
-      this.#queueTimer = setTimeout(this.#expireQueued, Math.min(timeout, 250));
-    }
+    const promise = this.#queued.add(args, map, options);
     if (this.#reconnectTimer === undefined) this.#grow();
     return promise;
   }
-
-  #expireQueued = (): void => {
-    this.#queueTimer = undefined;
-    const now = Date.now();
-    let next = Infinity;
-    for (let i = this.#queued.size; i > 0; i--) {
-      const entry = this.#queued.shift()!;
-      const aborted = entry.options?.signal?.aborted;
-      if (aborted) entry.reject(entry.options!.signal!.reason);
-      else if (entry.deadline <= now) {
-        this.#timeouts++;
-        const why = this.#lastError
-          ? ` (last error: ${this.#lastError.message})`
-          : "";
-        entry.reject(
-          new TimeoutError(
-            `Cannot send ${
-              nameOf(entry.args)
-            } as no connection to ${this.#address} became usable within ${
-              entry.options?.timeout ?? this.#settings.commandTimeout
-            } ms${why}`,
-          ),
-        );
-      } else {
-        next = Math.min(next, entry.deadline);
-        this.#queued.push(entry);
-      }
-    }
-    if (next !== Infinity) {
-      this.#queueTimer = setTimeout(
-        this.#expireQueued,
-        Math.min(next - now, 250),
-      );
-    }
-  };
 
   #flushQueued(): void {
     const now = Date.now();
@@ -891,7 +794,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
   }
 
   #failAll(error: Error): void {
-    for (const entry of this.#queued.drain()) entry.reject(error);
+    this.#queued.failAll(error);
     for (const waiter of this.#waiters.drain()) {
       this.#settleWaiter(waiter);
       waiter.reject(error);
@@ -899,28 +802,10 @@ export class Pool<C extends PoolConnection = PoolConnection>
   }
 
   #stopTimers(): void {
-    for (
-      const timer of [
-        this.#reconnectTimer,
-        this.#queueTimer,
-        this.#maintenanceTimer,
-      ]
-    ) {
+    for (const timer of [this.#reconnectTimer, this.#maintenanceTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
-    this.#reconnectTimer =
-      this.#queueTimer =
-      this.#maintenanceTimer =
-        undefined;
-    for (const [timer, entry] of this.#retrying) {
-      clearTimeout(timer);
-      entry.reject(
-        new ClosedError(
-          `Cannot send ${nameOf(entry.args)} again as the client was closed`,
-        ),
-      );
-    }
-    this.#retrying.clear();
+    this.#reconnectTimer = this.#maintenanceTimer = undefined;
   }
 
   /**
