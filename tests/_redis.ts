@@ -136,21 +136,28 @@ export async function startRedis(
       : []),
     ...(options.args ?? []),
   ];
-  let child = await launch(args);
-  let stopped = false;
+  let child: ChildProcess;
+  try {
+    child = await launch(args);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
   return {
     host: "127.0.0.1",
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
     socketPath,
-    async stop() {
-      if (!stopped) {
-        stopped = true;
+    stop() {
+      // Every caller waits for the same exit, however many stop at once.
+      stopping ??= (async () => {
         child.kill("SIGTERM");
         await exited(child);
         rmSync(dir, { recursive: true, force: true });
-      }
+      })();
+      return stopping;
     },
     async kill() {
       child.kill("SIGKILL");
