@@ -40,6 +40,7 @@ export class FaultProxy {
   readonly #targetPort: number;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #halfOpen = new WeakSet<Socket>();
   mode: ProxyMode = "pass";
   port = 0;
   /** Connections accepted so far. */
@@ -70,10 +71,14 @@ export class FaultProxy {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.on("data", (chunk) => {
-      if (this.mode !== "blackhole") upstream.write(chunk);
+      if (this.mode !== "blackhole" && !this.#halfOpen.has(client)) {
+        upstream.write(chunk);
+      }
     });
     upstream.on("data", (chunk) => {
-      if (this.mode === "pass") client.write(chunk);
+      if (this.mode === "pass" && !this.#halfOpen.has(client)) {
+        client.write(chunk);
+      }
     });
     const end = () => {
       client.destroy();
@@ -85,6 +90,14 @@ export class FaultProxy {
     upstream.on("close", end);
     client.on("error", () => {});
     upstream.on("error", () => {});
+  }
+
+  /**
+   * Makes every connection open now half-open (nothing passes, nothing
+   * closes); connections opened later pass as the mode says.
+   */
+  halfOpenExisting(): void {
+    for (const socket of this.#sockets) this.#halfOpen.add(socket);
   }
 
   /** Cuts every open connection (with FIN/RST) without changing the mode. */

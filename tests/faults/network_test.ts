@@ -80,6 +80,69 @@ describe("Faults between client and server", () => {
   }
 
   test(
+    "Pool health check replaces a half-open idle connection before leasing it, unseen by the caller",
+    T,
+    async () => {
+      const proxy = await new FaultProxy(server.port).start();
+      const redis = createClient(proxy.url, {
+        connectTimeout: 300,
+        pool: { max: 1, healthCheckInterval: 50 },
+      });
+      try {
+        let first: unknown;
+        {
+          await using lease = await redis.acquire();
+          first = await lease.send(["CLIENT", "ID"]);
+        }
+        await sleep(100); // idle longer than healthCheckInterval
+        proxy.halfOpenExisting(); // dead, but no FIN: only a PING can tell
+        const started = Date.now();
+        await using lease = await redis.acquire({ timeout: 3_000 });
+        assert.notEqual(await lease.send(["CLIENT", "ID"]), first);
+        assert.ok(Date.now() - started < 2_000);
+        assert.equal(redis.stats().destroyed, 1);
+        assert.equal(proxy.accepted, 2);
+      } finally {
+        await redis.close(500);
+        await proxy.stop();
+      }
+    },
+  );
+
+  test(
+    "Pool replaces a connection older than maxLifetime when it is leased again",
+    T,
+    async () => {
+      const redis = createClient(server.url, {
+        pool: { max: 1, maxLifetime: 100 },
+      });
+      try {
+        let first: unknown;
+        {
+          await using lease = await redis.acquire();
+          first = await lease.send(["CLIENT", "ID"]);
+        }
+        {
+          await using lease = await redis.acquire();
+          assert.equal(
+            await lease.send(["CLIENT", "ID"]),
+            first,
+            "young: reused",
+          );
+        }
+        await sleep(200);
+        {
+          await using lease = await redis.acquire();
+          assert.notEqual(await lease.send(["CLIENT", "ID"]), first);
+        }
+        assert.equal(await redis.ping(), "PONG");
+      } finally {
+        await redis.close(500);
+      }
+    },
+  );
+
+  test(
     "Client connect rejects with TimeoutError within connectTimeout when the server never answers the handshake",
     T,
     async () => {
