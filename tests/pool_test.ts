@@ -308,6 +308,30 @@ describe("Pool leases against a real redis-server", () => {
   );
 
   test(
+    "Pool warns once per acquire site on the console when nobody listens for leak",
+    T,
+    async () => {
+      const redis = createClient(server.url, { pool: { max: 10 } });
+      const warnings: string[] = [];
+      const original = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+      try {
+        await leakLeases(redis, 3);
+        await waitFor(async () => {
+          await forceGc();
+          return redis.stats().leaks === 3;
+        }, 10_000);
+        assert.equal(warnings.length, 1, warnings.join("\n---\n"));
+        assert.match(warnings[0], /garbage-collected without release/);
+        assert.match(warnings[0], /leakLeases/);
+      } finally {
+        console.warn = original;
+        await redis.close();
+      }
+    },
+  );
+
+  test(
     "Pool fires longhold once for a lease held past longHoldWarning",
     T,
     async () => {

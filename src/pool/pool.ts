@@ -112,6 +112,38 @@ interface Waiter {
   attempts: number;
 }
 
+/**
+ * Where respool's own sources live, to skip its frames in stacks; worked
+ * out on first use, since a bundle may give modules no usable URL.
+ */
+let ownSources: string | null | undefined;
+
+function sourcesPath(): string | null {
+  if (ownSources === undefined) {
+    try {
+      ownSources = new URL("../", import.meta.url).pathname;
+    } catch {
+      ownSources = null;
+    }
+  }
+  return ownSources;
+}
+
+/**
+ * The first frame of an acquire stack outside respool: the caller's line.
+ * Two acquires from one line differ in their async frames, so the whole
+ * stack cannot tell sites apart.
+ */
+function acquireSite(stack: string): string {
+  const own = sourcesPath();
+  if (!own) return stack;
+  const lines = stack.split("\n");
+  for (let i = 1; i < lines.length; i++) {
+    if (!lines[i].includes(own)) return lines[i].trim();
+  }
+  return stack;
+}
+
 /** How long to wait before sending again a command refused as LOADING. */
 const LOADING_RETRY_DELAY = 100;
 
@@ -738,10 +770,11 @@ export class Pool<C extends PoolConnection = PoolConnection>
         new ClosedError("Cannot finish the command as its lease was leaked"),
       );
     }
+    const site = acquireSite(stack);
     if (
-      !this.#emit("leak", { stack, heldMs }) && !this.#warnedStacks.has(stack)
+      !this.#emit("leak", { stack, heldMs }) && !this.#warnedStacks.has(site)
     ) {
-      this.#warnedStacks.add(stack);
+      this.#warnedStacks.add(site);
       console.warn(
         `respool: a lease was garbage-collected without release() after ${heldMs} ms; its connection was destroyed. Use \`await using\`. Acquired at:\n${stack}`,
       );
