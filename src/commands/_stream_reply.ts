@@ -182,13 +182,13 @@ function fieldsOrNull(reply: RespValue): Record<string, string> | null {
 }
 
 /** An entry: `[id, [field, value, ...]]`. */
-export function toMessage(reply: RespValue): StreamMessage {
+function toMessage(reply: RespValue): StreamMessage {
   const [id, fields] = array(reply, "an entry");
   return { id: toString(id), fields: fieldsOf(fields) };
 }
 
 /** An entry or null (XINFO STREAM's first and last entries). */
-export function toMessageOrNull(reply: RespValue): StreamMessage | null {
+function toMessageOrNull(reply: RespValue): StreamMessage | null {
   return reply === null ? null : toMessage(reply);
 }
 
