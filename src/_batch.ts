@@ -8,14 +8,8 @@
 import type { Command } from "./commands/_command.ts";
 import { blockTime, isStateful } from "./commands/_flags.ts";
 import type { RespValue } from "./resp/decode.ts";
-import type { CommandArg } from "./resp/encode.ts";
+import { type CommandArg, commandName } from "./resp/encode.ts";
 import { ReplyError } from "./errors.ts";
-
-/** The uppercase command name, or `"command"` when it is not a string. */
-export function commandName(args: readonly CommandArg[]): string {
-  const first = args[0];
-  return typeof first === "string" ? first.toUpperCase() : "command";
-}
 
 /**
  * Throws when a command may not be queued in a batch bound for the shared,

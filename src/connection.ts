@@ -14,7 +14,7 @@ import {
   TimeoutError,
 } from "./errors.ts";
 import { Queue } from "./_queue.ts";
-import { type CommandArg, RespWriter } from "./resp/encode.ts";
+import { type CommandArg, commandName, RespWriter } from "./resp/encode.ts";
 import { Decoder, type RespValue } from "./resp/decode.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Transport, TransportSocket } from "./transport/types.ts";
@@ -162,11 +162,6 @@ class Pending implements LostCommand {
       this.signal!.removeEventListener("abort", this.onAbort);
     }
   }
-}
-
-function commandName(args: readonly CommandArg[]): string {
-  const first = args[0];
-  return typeof first === "string" ? first.toUpperCase() : "command";
 }
 
 function isUnknownCommand(error: unknown): boolean {

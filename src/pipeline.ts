@@ -7,12 +7,12 @@
 
 import type { CommandOptions } from "./connection.ts";
 import type { RespValue } from "./resp/decode.ts";
-import type { CommandArg } from "./resp/encode.ts";
+import { type CommandArg, commandName } from "./resp/encode.ts";
 import type { Command } from "./commands/_command.ts";
 import type { CommandTable } from "./commands/table.ts";
 import type { RedisCommands } from "./commands/methods.ts";
 import { BATCH, installCommands } from "./commands/_install.ts";
-import { asError, checkArgs, checkShared, commandName } from "./_batch.ts";
+import { asError, checkArgs, checkShared } from "./_batch.ts";
 
 /** Options of {@linkcode Pipeline.exec} and {@linkcode Transaction.exec}. */
 export interface ExecOptions {

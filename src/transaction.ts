@@ -8,7 +8,7 @@
 
 import type { CommandOptions } from "./connection.ts";
 import type { RespValue } from "./resp/decode.ts";
-import type { CommandArg } from "./resp/encode.ts";
+import { type CommandArg, commandName } from "./resp/encode.ts";
 import type { Command, RedisKey } from "./commands/_command.ts";
 import type { CommandTable } from "./commands/table.ts";
 import type { RedisCommands } from "./commands/methods.ts";
@@ -20,7 +20,6 @@ import {
   asError,
   checkArgs,
   checkShared,
-  commandName,
   replyErrorOf,
   toText,
 } from "./_batch.ts";

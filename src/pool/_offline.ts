@@ -9,7 +9,7 @@
 import { ClosedError, QueueFullError, TimeoutError } from "../errors.ts";
 import { Queue } from "../_queue.ts";
 import type { CommandOptions, ReplyMapper } from "../connection.ts";
-import type { CommandArg } from "../resp/encode.ts";
+import { type CommandArg, commandName } from "../resp/encode.ts";
 
 /** A command waiting for a connection. */
 export interface QueuedCommand {
@@ -37,11 +37,6 @@ export interface OfflineQueueHost {
   timedOut(): void;
   /** A retried command is back in the queue. */
   requeued(): void;
-}
-
-/** The upper-case name of a command, for messages. */
-export function nameOf(args: readonly CommandArg[]): string {
-  return typeof args[0] === "string" ? args[0].toUpperCase() : "command";
 }
 
 /** Longest gap between two checks of the queued commands' deadlines. */
@@ -76,7 +71,7 @@ export class OfflineQueue {
       return Promise.reject(
         new QueueFullError(
           `Cannot queue ${
-            nameOf(args)
+            commandName(args)
           } as ${this.#queue.size} commands already wait for a connection to ${this.#host.address} (maxQueued)`,
         ),
       );
@@ -148,7 +143,9 @@ export class OfflineQueue {
       clearTimeout(timer);
       entry.reject(
         new ClosedError(
-          `Cannot send ${nameOf(entry.args)} again as the client was closed`,
+          `Cannot send ${
+            commandName(entry.args)
+          } again as the client was closed`,
         ),
       );
     }
@@ -179,7 +176,7 @@ export class OfflineQueue {
         entry.reject(
           new TimeoutError(
             `Cannot send ${
-              nameOf(entry.args)
+              commandName(entry.args)
             } as no connection to ${this.#host.address} became usable within ${
               entry.options?.timeout ?? this.#host.commandTimeout
             } ms${last ? ` (last error: ${last.message})` : ""}`,

@@ -21,12 +21,12 @@ import type {
   ReplyMapper,
 } from "../connection.ts";
 import { READ_ONLY } from "../commands/_readonly.ts";
-import type { CommandArg } from "../resp/encode.ts";
+import { type CommandArg, commandName } from "../resp/encode.ts";
 import type { RetryPolicy } from "../policy/retry.ts";
 import { type PoolConnection, Slot } from "./_slot.ts";
 import { Lease, type LeaseOwner, type LeaseState } from "./lease.ts";
 import { leastPending } from "./dispatch.ts";
-import { nameOf, OfflineQueue } from "./_offline.ts";
+import { OfflineQueue } from "./_offline.ts";
 
 /** Everything the pool needs to know, with defaults filled in. */
 export interface PoolSettings {
@@ -354,7 +354,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#retries += this.#queued.afterConnectFailure(
       error,
       retry,
-      (entry) => this.#connectFailure(nameOf(entry.args), error),
+      (entry) => this.#connectFailure(commandName(entry.args), error),
     );
     for (let i = this.#waiters.size; i > 0; i--) {
       const waiter = this.#waiters.shift()!;
@@ -488,7 +488,9 @@ export class Pool<C extends PoolConnection = PoolConnection>
   ): Promise<T> {
     if (this.#closed) {
       return Promise.reject(
-        new ClosedError(`Cannot send ${nameOf(args)} as the client is closed`),
+        new ClosedError(
+          `Cannot send ${commandName(args)} as the client is closed`,
+        ),
       );
     }
     const promise = this.#queued.add(args, map, options);

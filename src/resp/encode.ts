@@ -8,6 +8,17 @@
 /** One argument of a command: strings are sent as UTF-8. */
 export type CommandArg = string | number | bigint | Uint8Array;
 
+/**
+ * The upper-case name of a command, for messages and lookups.
+ *
+ * @param args The command.
+ * @returns Its name, or `"command"` when the first argument is not a string.
+ */
+export function commandName(args: readonly CommandArg[]): string {
+  const first = args[0];
+  return typeof first === "string" ? first.toUpperCase() : "command";
+}
+
 const textEncoder = new TextEncoder();
 
 /** Strings up to this many UTF-16 units are written byte by byte. */
