@@ -9,8 +9,8 @@
  * client and workload per round), `BENCH_WARMUP_MS` (150), `BENCH_HEAP_OPS`
  * (1000000), `BENCH_HEAP_FIRST` (100000), `BENCH_RB_P16` / `BENCH_RB_P1`
  * (redis-benchmark requests per test: 1000000 / 50000), `BENCH_RUNTIMES`
- * (`deno,bun`), `BENCH_BUN` (the command that runs Bun; default `bun` when
- * on PATH, else `npx -y bun@1.4.5`), and the runners' `BENCH_CLIENTS` and
+ * (`deno,bun`), `BENCH_BUN` (the command that runs Bun; default the
+ * `node_modules/.bin/bun` the setup installs), and the runners' `BENCH_CLIENTS` and
  * `BENCH_WORKLOADS` filters. About 4 minutes with the defaults on 2 cores.
  *
  * @module
@@ -157,12 +157,12 @@ class Runner {
   }
 }
 
-async function bunCommand(): Promise<string[]> {
+function bunCommand(): string[] {
   const configured = Deno.env.get("BENCH_BUN");
   if (configured) return configured.split(" ").filter(Boolean);
-  return (await output("bun", ["--version"])) !== ""
-    ? ["bun"]
-    : ["npx", "-y", "bun@1.4.5"];
+  // The binary itself, not a launcher: the report stops its runners with
+  // signals, which npx would not pass on.
+  return [new URL("../node_modules/.bin/bun", import.meta.url).pathname];
 }
 
 async function redisBenchmark(
@@ -242,7 +242,7 @@ try {
     runners.push(
       new Runner("bun", [
         ...(pinned ? onClientCore([]) : []),
-        ...(await bunCommand()),
+        ...bunCommand(),
         `${benchDir}compare_bun.ts`,
         "--serve",
       ], env),

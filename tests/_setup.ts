@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import process from "node:process";
 
 function has(command: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
@@ -34,6 +35,23 @@ if (stale.length > 0) {
     `setup: installing dev dependencies with npm ci (${stale.join(", ")})`,
   );
   run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+// The runtimes the tasks start come from npm as binaries that signals reach
+// directly (npx would stand in between). Their packages put the binary in
+// place with an install script; run it again if npm skipped it.
+for (
+  const [runtime, script] of [["bun", "install.js"], ["deno", "install.cjs"]]
+) {
+  const binary = `node_modules/.bin/${runtime}`;
+  if (spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0) {
+    continue;
+  }
+  console.log(`setup: ${binary} does not run; running its install script`);
+  execFileSync("node", [script], {
+    cwd: `node_modules/${runtime}`,
+    stdio: "inherit",
+  });
 }
 
 const needed = ["redis-server", "openssl"];

@@ -1,12 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "../mod.ts";
 import { runVariant } from "../demo/compare.ts";
 import { runLeakAct } from "../demo/leak.ts";
@@ -19,6 +17,7 @@ import {
   type Variant,
 } from "../demo/service.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
+import { startProcess, stopProcess } from "./_process.ts";
 
 const T = { timeout: 60_000 };
 /** How the test runs the demo end to end, per runtime. */
@@ -32,7 +31,6 @@ const demoName = "Bun" in globalThis
   : "Deno" in globalThis
   ? "deno task demo"
   : "node --expose-gc demo/main.ts";
-const root = fileURLToPath(new URL("..", import.meta.url).href);
 
 /** INFO stats total_connections_received. */
 async function connectionsReceived(admin: Client): Promise<number> {
@@ -192,13 +190,14 @@ test(
       const out = join(dir, "chart.svg");
       const flags = ["--requests", "200", "--out", out];
       const args = [...demoCommand, ...flags];
-      const env: Record<string, string | undefined> = {
-        ...process.env,
-        NO_COLOR: "1",
-      };
-      delete env.REDIS_URL;
-      const { code, stdout, stderr } = await run(process.execPath, args, env);
-      assert.equal(code, 0, `exit code ${code}\n${stdout}\n${stderr}`);
+      const demo = startProcess([process.execPath, ...args], {
+        env: { NO_COLOR: "1", REDIS_URL: undefined },
+      });
+      const timer = setTimeout(() => stopProcess(demo), 50_000);
+      const code = await demo.exited;
+      clearTimeout(timer);
+      const stdout = demo.output();
+      assert.equal(code, 0, `exit code ${code}\n${stdout}`);
       assert.match(
         stdout,
         /^variant +requests +req\/s +p50 ms +p95 ms +p99 ms +errors +conns accepted +peak connected$/m,
@@ -222,27 +221,6 @@ test(
     }
   },
 );
-
-/** Runs a command in the repository, collecting its output. */
-function run(
-  command: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Uint8Array) => {
-      stdout += new TextDecoder().decode(chunk);
-    });
-    child.stderr.on("data", (chunk: Uint8Array) => {
-      stderr += new TextDecoder().decode(chunk);
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
