@@ -486,6 +486,17 @@ export class Client extends RedisCommands {
   }
 
   /**
+   * Whether a lease dropped without release is detected: reported with a
+   * `leak` event and its connection reclaimed. `false` where the runtime has
+   * no `FinalizationRegistry` (Cloudflare Workers with a compatibility date
+   * before 2025-05-05): leases work as usual there, but one never released
+   * keeps its connection until the client closes.
+   */
+  get leakTracking(): boolean {
+    return this.#pool.leakTracking;
+  }
+
+  /**
    * A snapshot of the pool: sizes, waiters, in-flight commands and
    * counters.
    *

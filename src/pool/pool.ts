@@ -167,7 +167,8 @@ export class Pool<C extends PoolConnection = PoolConnection>
   readonly #shared: Slot<C>[] = [];
   readonly #waiters = new Queue<Waiter>();
   readonly #queued: OfflineQueue;
-  readonly #registry: FinalizationRegistry<Slot<C>>;
+  /** Undefined where the runtime has no FinalizationRegistry. */
+  readonly #registry: FinalizationRegistry<Slot<C>> | undefined;
   readonly #warnedStacks = new Set<string>();
   #connecting = 0;
   #draining = 0;
@@ -203,7 +204,12 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#factory = factory;
     this.#emit = emit;
     this.#address = address;
-    this.#registry = new FinalizationRegistry((slot) => this.#onLeak(slot));
+    // Workers before compatibility date 2025-05-05 have no
+    // FinalizationRegistry: leases work the same, but one dropped without
+    // release is neither detected nor reclaimed (see leakTracking).
+    this.#registry = typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry((slot) => this.#onLeak(slot))
+      : undefined;
     this.#queued = new OfflineQueue({
       address,
       maxQueued: settings.maxQueued,
@@ -225,6 +231,15 @@ export class Pool<C extends PoolConnection = PoolConnection>
   /** The default command timeout, in milliseconds. */
   get commandTimeout(): number {
     return this.#settings.commandTimeout;
+  }
+
+  /**
+   * Whether a lease dropped without release is detected, reported and its
+   * connection reclaimed: false where the runtime has no
+   * `FinalizationRegistry`.
+   */
+  get leakTracking(): boolean {
+    return this.#registry !== undefined;
   }
 
   /** Whether `close()` or `destroy()` was called. */
@@ -537,7 +552,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     }
     // The Error captures the call stack now; V8 and JSC format it into text
     // only if `.stack` is read, which happens only when a leak is reported.
-    const origin = this.#settings.leakDetection
+    const origin = this.#settings.leakDetection && this.#registry
       ? new Error("Lease acquired here")
       : undefined;
     return new Promise<Lease>((resolve, reject) => {
@@ -695,7 +710,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     // Registered even with leakDetection off: a dropped lease's slot is
     // reclaimed either way; the setting only decides whether its acquire
     // stack is recorded.
-    this.#registry.register(lease, slot, lease);
+    this.#registry?.register(lease, slot, lease);
     this.#ensureMaintenance();
     waiter.resolve(lease);
   }
@@ -711,7 +726,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     lease: Lease,
     state: LeaseState,
   ): Promise<void> {
-    this.#registry.unregister(lease);
+    this.#registry?.unregister(lease);
     const own = slot as Slot<C>;
     if (own.state !== "leased") return; // its connection closed meanwhile
     const connection = own.connection;
@@ -755,7 +770,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
 
   /** Destroys a lease's connection instead of returning it. */
   destroyLease(slot: Slot, lease: Lease): void {
-    this.#registry.unregister(lease);
+    this.#registry?.unregister(lease);
     slot.connection.destroy(
       new ClosedError("Cannot finish the command as its lease was destroyed"),
     );

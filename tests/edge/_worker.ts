@@ -44,8 +44,13 @@ function describeError(error: unknown): Record<string, unknown> {
 
 /** Connect, GET/SET, bytes, a pipeline, a lease, an error reply, close. */
 async function tour(env: Env): Promise<Record<string, unknown>> {
-  const report: Record<string, unknown> = { runtime: detectRuntime() };
+  const report: Record<string, unknown> = {
+    runtime: detectRuntime(),
+    finalizationRegistry: typeof FinalizationRegistry,
+    weakRef: typeof WeakRef,
+  };
   await using redis = createClient(env.REDIS_URL, { pool: { max: 2 } });
+  report.leakTracking = redis.leakTracking;
   await redis.connect();
   report.connected = redis.stats().total;
   report.set = await redis.set("edge:greeting", "héllo from workerd");

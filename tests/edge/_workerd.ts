@@ -17,7 +17,10 @@ import type { Readable } from "node:stream";
 import { build, type Metafile } from "esbuild";
 import { Miniflare } from "miniflare";
 
-/** The compatibility date the Workers run with. */
+/**
+ * The compatibility date the Workers run with unless a test picks another
+ * (before 2025-05-05, workerd has no FinalizationRegistry or WeakRef).
+ */
 export const COMPATIBILITY_DATE = "2025-09-01";
 
 /** One output file of a Worker build. */
@@ -137,6 +140,8 @@ export interface StartWorkerOptions {
   bindings?: Record<string, string>;
   /** Durable Object bindings: binding name to exported class name. */
   durableObjects?: Record<string, string>;
+  /** The Worker's compatibility date. @default {COMPATIBILITY_DATE} */
+  compatibilityDate?: string;
 }
 
 /** workerd running one Worker. */
@@ -166,7 +171,7 @@ export async function startWorker(
       path: m.file,
       contents: readFileSync(m.file, "utf8"),
     })),
-    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityDate: options.compatibilityDate ?? COMPATIBILITY_DATE,
     bindings: options.bindings,
     durableObjects: options.durableObjects,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {

@@ -41,6 +41,40 @@ async function serverConnections(redis: Client, name: string): Promise<number> {
     .length;
 }
 
+/** Checks what the Worker's /tour route saw: every step of a client's life. */
+function checkTour(
+  report: Record<string, unknown>,
+  diagnostic: (message: string) => void,
+): void {
+  assert.equal(report.runtime, "cloudflare");
+  assert.equal(report.connected, 1);
+  assert.equal(report.set, "OK");
+  assert.equal(report.get, "héllo from workerd");
+  assert.equal(report.missing, null);
+  assert.deepEqual(report.bytes, { length: 19, first: 104 });
+  if (report.pipeline === "absent") {
+    diagnostic("Client.pipeline() is absent: pipeline not exercised");
+  } else {
+    assert.deepEqual(report.pipeline, ["OK", 42, "42"]);
+  }
+  assert.deepEqual(report.lease, { value: "in db 1", leasedInside: 1 });
+  assert.equal(report.leasedAfter, 0);
+  assert.equal(report.db0, null);
+  const error = report.error as Record<string, unknown>;
+  assert.equal(error.name, "ReplyError");
+  assert.equal(error.code, "REPLY");
+  assert.equal(error.prefix, "ERR");
+  assert.match(error.message as string, /^ERR value is not an integer/);
+  assert.equal(error.isRedisError, true);
+  assert.equal(error.isReplyError, true);
+  assert.equal(report.stillWorks, "PONG");
+  const after = report.afterClose as { total: number };
+  assert.equal(after.total, 0);
+  const useAfterClose = report.useAfterClose as Record<string, unknown>;
+  assert.equal(useAfterClose.code, "CLOSED");
+  assert.equal(useAfterClose.isRedisError, true);
+}
+
 describe("cloudflareTransport on workerd", () => {
   let server: RedisServer;
   let tlsServer: RedisServer;
@@ -120,33 +154,26 @@ describe("cloudflareTransport on workerd", () => {
     T,
     async (t) => {
       const report = await json(worker, "/tour");
-      assert.equal(report.runtime, "cloudflare");
-      assert.equal(report.connected, 1);
-      assert.equal(report.set, "OK");
-      assert.equal(report.get, "héllo from workerd");
-      assert.equal(report.missing, null);
-      assert.deepEqual(report.bytes, { length: 19, first: 104 });
-      if (report.pipeline === "absent") {
-        t.diagnostic("Client.pipeline() is absent: pipeline not exercised");
-      } else {
-        assert.deepEqual(report.pipeline, ["OK", 42, "42"]);
-      }
-      assert.deepEqual(report.lease, { value: "in db 1", leasedInside: 1 });
-      assert.equal(report.leasedAfter, 0);
-      assert.equal(report.db0, null);
-      const error = report.error as Record<string, unknown>;
-      assert.equal(error.name, "ReplyError");
-      assert.equal(error.code, "REPLY");
-      assert.equal(error.prefix, "ERR");
-      assert.match(error.message as string, /^ERR value is not an integer/);
-      assert.equal(error.isRedisError, true);
-      assert.equal(error.isReplyError, true);
-      assert.equal(report.stillWorks, "PONG");
-      const after = report.afterClose as { total: number };
-      assert.equal(after.total, 0);
-      const useAfterClose = report.useAfterClose as Record<string, unknown>;
-      assert.equal(useAfterClose.code, "CLOSED");
-      assert.equal(useAfterClose.isRedisError, true);
+      checkTour(report, (message) => t.diagnostic(message));
+      assert.equal(report.finalizationRegistry, "function");
+      assert.equal(report.leakTracking, true);
+    },
+  );
+
+  test(
+    "createClient() works on a Worker without FinalizationRegistry (compatibility date 2025-01-01), with leak tracking off",
+    T,
+    async (t) => {
+      await using old = await startWorker(built, {
+        bindings: { REDIS_URL: server.url },
+        durableObjects: { HOLDER: "RedisHolder" },
+        compatibilityDate: "2025-01-01",
+      });
+      const report = await json(old, "/tour");
+      assert.equal(report.finalizationRegistry, "undefined");
+      assert.equal(report.weakRef, "undefined");
+      checkTour(report, (message) => t.diagnostic(message));
+      assert.equal(report.leakTracking, false);
     },
   );
 
