@@ -8,6 +8,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { type Client, createClient } from "../../mod.ts";
@@ -18,6 +20,7 @@ import {
   stopProcess,
   waitForOutput,
 } from "../_process.ts";
+import { readmeBlocks, writeBlock } from "../_readme.ts";
 import { buildWorker, startWorker } from "./_workerd.ts";
 
 const T = { timeout: 120_000 };
@@ -124,4 +127,52 @@ describe("examples/ against a real redis-server", () => {
       }
     },
   );
+
+  // The README's Worker and Durable Object blocks, as the README shows them.
+  for (const block of readmeBlocks()) {
+    const mode = block.mode;
+    if (mode.kind === "process") continue;
+    test(
+      `README block ${block.index} (${block.section}, line ${block.line}) answers on workerd`,
+      T,
+      async () => {
+        const module = writeBlock(block, server.url);
+        let entry = module.file;
+        if (mode.kind === "durable-object") {
+          // A Worker in front of the class: every request to one instance.
+          entry = join(dirname(module.file), "entry.ts");
+          writeFileSync(
+            entry,
+            `export { ${mode.className} } from ${JSON.stringify(module.file)};
+export default {
+  fetch(request: Request, env: { OBJECT: { idFromName(n: string): unknown; get(id: unknown): { fetch(r: Request): Promise<Response> } } }) {
+    return env.OBJECT.get(env.OBJECT.idFromName("one")).fetch(request);
+  },
+};
+`,
+          );
+        }
+        const built = await buildWorker(entry);
+        try {
+          await using worker = await startWorker(built, {
+            bindings: { REDIS_URL: server.url },
+            durableObjects: mode.kind === "durable-object"
+              ? { OBJECT: mode.className }
+              : undefined,
+          });
+          const before = Number(await redis.get("hits"));
+          for (let i = 1; i <= 2; i++) {
+            const response = await worker.miniflare.dispatchFetch(
+              "http://w.test/",
+            );
+            const body = await response.json() as Record<string, unknown>;
+            assert.deepEqual(body, { hits: before + i }, worker.output());
+          }
+        } finally {
+          built.remove();
+          module.remove();
+        }
+      },
+    );
+  }
 });

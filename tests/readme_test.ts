@@ -1,0 +1,85 @@
+/**
+ * Runs the README's code blocks against a real redis-server, so that an
+ * example in the README cannot break unnoticed. Blocks marked for workerd
+ * run in tests/edge/examples.ts.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type Client, createClient } from "../mod.ts";
+import { type RedisServer, startRedis } from "./_redis.ts";
+import { readmeBlocks, writeBlock } from "./_readme.ts";
+import { waitFor } from "./_util.ts";
+
+const T = { timeout: 30_000 };
+
+describe("README code blocks against a real redis-server", () => {
+  let server: RedisServer;
+  let admin: Client;
+
+  before(async () => {
+    server = await startRedis();
+    admin = createClient(server.url);
+  });
+
+  after(async () => {
+    await admin?.close();
+    await server?.stop();
+  });
+
+  const blocks = readmeBlocks();
+
+  test("README.md has TypeScript blocks, each run by a test", () => {
+    assert.ok(blocks.length >= 5, `found ${blocks.length} blocks`);
+    for (const block of blocks) {
+      assert.ok(
+        ["process", "workerd", "durable-object"].includes(block.mode.kind),
+        `README.md:${block.line}`,
+      );
+    }
+  });
+
+  for (const block of blocks) {
+    if (block.mode.kind !== "process") continue;
+    test(
+      `README block ${block.index} (${block.section}, line ${block.line}) runs`,
+      T,
+      async () => {
+        await admin.send(["FLUSHALL"]);
+        const module = writeBlock(block, server.url);
+        // The block's own console output would clutter the test report:
+        // keep it, and show it only when the block fails.
+        const printed: string[] = [];
+        const log = console.log;
+        const warn = console.warn;
+        console.log = console.warn = (...args: unknown[]) => {
+          printed.push(args.map(String).join(" "));
+        };
+        try {
+          await import(module.url);
+        } catch (error) {
+          throw new Error(
+            `README.md:${block.line} failed: ${
+              (error as Error)?.stack ?? error
+            }\nIt printed:\n${printed.join("\n")}`,
+            { cause: error },
+          );
+        } finally {
+          console.log = log;
+          console.warn = warn;
+          module.remove();
+        }
+        // Every block closes what it opened (await using): the server is
+        // left with only the admin connection.
+        let clients = "";
+        await waitFor(async () => {
+          clients = await admin.send(["CLIENT", "LIST"]) as string;
+          return clients.trim().split("\n").length === 1;
+        }, 2_000).catch(() => {
+          assert.fail(
+            `README.md:${block.line} left connections open:\n${clients}`,
+          );
+        });
+      },
+    );
+  }
+});
