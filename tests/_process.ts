@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -16,20 +16,30 @@ import { fileURLToPath } from "node:url";
 export const ROOT: string = fileURLToPath(new URL("..", import.meta.url).href);
 
 /**
- * The path of a runtime installed from npm as a dev dependency (the test
- * setup runs `npm ci`): the binary itself, so that signals reach it.
+ * The path of a runtime's own binary, so that signals reach it: Bun from
+ * npm as a dev dependency (the test setup runs `npm ci`); Deno as the tests
+ * run it, which `npx -y deno@...` puts on PATH. (Deno is no dev dependency:
+ * `deno task` would take node_modules/.bin/deno for a script of a package
+ * and run the binary as JavaScript.)
  *
  * @param name `deno` or `bun`.
  * @returns The executable's path.
  */
 export function devRuntime(name: "deno" | "bun"): string {
-  const path = join(ROOT, "node_modules", ".bin", name);
-  if (!existsSync(path)) {
+  const candidates = name === "bun"
+    ? [join(ROOT, "node_modules", ".bin", "bun")]
+    : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) =>
+      join(dir, "deno")
+    );
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) {
     throw new Error(
-      `Cannot find ${name} in node_modules/.bin: run \`npx -y deno@2.9.6 task setup\` (npm ci) first`,
+      name === "bun"
+        ? "Cannot find bun in node_modules/.bin: run `npx -y deno@2.9.6 task setup` (npm ci) first"
+        : "Cannot find deno on PATH: run the tests with `npx -y deno@2.9.6 task test`",
     );
   }
-  return path;
+  return found;
 }
 
 const running = new Set<ChildProcess>();

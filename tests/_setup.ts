@@ -37,19 +37,14 @@ if (stale.length > 0) {
   run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
-// The runtimes the tasks start come from npm as binaries that signals reach
-// directly (npx would stand in between). Their packages put the binary in
-// place with an install script; run it again if npm skipped it.
-for (
-  const [runtime, script] of [["bun", "install.js"], ["deno", "install.cjs"]]
-) {
-  const binary = `node_modules/.bin/${runtime}`;
-  if (spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0) {
-    continue;
-  }
-  console.log(`setup: ${binary} does not run; running its install script`);
-  execFileSync("node", [script], {
-    cwd: `node_modules/${runtime}`,
+// Bun comes from npm as a binary that signals reach directly (npx would
+// stand in between). Its package puts the binary in place with an install
+// script; run it again if npm skipped it.
+const bun = "node_modules/.bin/bun";
+if (spawnSync(bun, ["--version"], { stdio: "ignore" }).status !== 0) {
+  console.log(`setup: ${bun} does not run; running its install script`);
+  execFileSync("node", ["install.js"], {
+    cwd: "node_modules/bun",
     stdio: "inherit",
   });
 }
