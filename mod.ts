@@ -25,7 +25,10 @@ export {
   type ClientEventMap,
   createClient,
 } from "./src/client.ts";
-export type { CommandOptions, ReplyMapper } from "./src/connection.ts";
+export type {
+  CommandOptions,
+  ReplyMapper,
+} from "./src/connection/connection.ts";
 export {
   ClosedError,
   ConnectionError,
@@ -52,23 +55,24 @@ export {
   type RetryPolicy,
 } from "./src/policy/retry.ts";
 export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
-export { Lease } from "./src/pool/lease.ts";
+export { Lease } from "./src/lease.ts";
 export {
   type ExecOptions,
   Pipeline,
   type PipelineCommands,
   type PipelineResults,
   type QueueOptions,
-} from "./src/pipeline.ts";
+} from "./src/batch/pipeline.ts";
 export {
   Transaction,
   type TransactionCommands,
   type TransactionOptions,
   type TransactionResults,
-} from "./src/transaction.ts";
+} from "./src/batch/transaction.ts";
 export { PubSubCommands } from "./src/commands/pubsub.ts";
 export {
   Subscription,
+  type SubscriptionEventMap,
   type SubscriptionHost,
   type SubscriptionMessage,
   type SubscriptionOptions,
@@ -79,7 +83,7 @@ export {
   RedisCommands,
   RUN,
   type SendOptions,
-} from "./src/commands/methods.ts";
+} from "./src/redis_commands.ts";
 export { commands, type CommandTable } from "./src/commands/table.ts";
 export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";
 export {

@@ -24,9 +24,10 @@ export interface LeakActOptions {
    */
   leaks?: number;
   /**
-   * `pool.max` of the service's client.
+   * `pool.max` of the service's client: leases may take all but one of its
+   * connections (`pool.maxLeases`), the last is kept for plain commands.
    *
-   * @default {5}
+   * @default {6}
    */
   poolMax?: number;
   /**
@@ -78,12 +79,14 @@ export async function runLeakAct(
 ): Promise<LeakActResult> {
   const log = options.log ?? console.log;
   const leaks = options.leaks ?? 5;
-  const max = options.poolMax ?? 5;
+  const poolMax = options.poolMax ?? 6;
+  // What leases may hold: the pool keeps one connection for plain commands.
+  const max = Math.max(1, poolMax - 1);
   const monitorEveryMs = options.monitorEveryMs ?? 1_000;
   await using service = createService({
     url: options.url,
     variant: "pooled",
-    poolMax: max,
+    poolMax,
   });
   const client = service.client!;
   const events: LeakActResult["events"] = [];

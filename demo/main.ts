@@ -118,8 +118,9 @@ at concurrency ${args.concurrency} (at most ${args.duration} s) against each var
   console.log(`chart written to ${out}`);
 
   console.log(`
-Act 2: a handler that forgets to release its lease (pool.max 5), the
-monitor printing stats() every second and warning above 80% leased
+Act 2: a handler that forgets to release its lease (pool.max 6: up to 5
+leases, one connection kept for plain commands), the monitor printing
+stats() every second and warning above 80% of the leases taken
 `);
   await runLeakAct({ url });
 }

@@ -1,6 +1,6 @@
 /**
  * The article's pool monitor: prints `stats()` every second and warns when
- * more than 80% of the pool is leased.
+ * leases hold more than 80% of what they may take (`pool.maxLeases`).
  *
  * @module
  */
@@ -9,7 +9,10 @@ import type { Client, PoolStats } from "../mod.ts";
 
 /** Options of {@linkcode startMonitor}. */
 export interface MonitorOptions {
-  /** The client's `pool.max`, to tell how full the pool is. */
+  /**
+   * How many connections leases may hold (`pool.maxLeases`, by default
+   * `pool.max - 1`), to tell how full the pool is.
+   */
   max: number;
   /**
    * How often to print, in milliseconds.
@@ -89,7 +92,7 @@ export function startMonitor(client: Client, options: MonitorOptions): Monitor {
  * One line of pool stats.
  *
  * @param stats A `stats()` snapshot.
- * @param max The pool's `max`.
+ * @param max How many connections leases may hold.
  * @returns The line.
  */
 export function formatStats(stats: PoolStats, max: number): string {

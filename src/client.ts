@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type CommandOptions, Connection } from "./connection.ts";
+import { type CommandOptions, Connection } from "./connection/connection.ts";
 import {
   type ClientOptions,
   type ResolvedOptions,
@@ -15,26 +15,21 @@ import { exponentialBackoff, type RetryPolicy } from "./policy/retry.ts";
 import { Subscription, type SubscriptionOptions } from "./subscription.ts";
 import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
-import type { Command } from "./commands/_command.ts";
-import { blockTime, isStateful } from "./commands/_flags.ts";
-import {
-  BATCH,
-  RedisCommands,
-  RUN,
-  type SendOptions,
-} from "./commands/methods.ts";
-import type { CommandArg } from "./resp/encode.ts";
+import { type Command, key } from "./commands/_command.ts";
+import { blockTimeout, commandSpec } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
-import type { Lease } from "./pool/lease.ts";
-import { Pipeline } from "./pipeline.ts";
+import { Lease } from "./lease.ts";
+import { RedisCommands } from "./redis_commands.ts";
+import { Pipeline } from "./batch/pipeline.ts";
+import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
+import { refusal } from "./_guard.ts";
 import {
   Transaction,
   transactionExecutor,
   type TransactionOptions,
   type TransactionResults,
-} from "./transaction.ts";
-import { key } from "./commands/_command.ts";
+} from "./batch/transaction.ts";
 
 /** The `detail` of each event the client emits. */
 export interface ClientEventMap {
@@ -88,10 +83,11 @@ const lazyTransport: Transport = {
  */
 export class Client extends RedisCommands {
   readonly #options: ResolvedOptions;
-  readonly #pool: Pool<Connection>;
+  readonly #pool: Pool<Connection, Lease>;
   readonly #events = new EventTarget();
   readonly #listening = new Map<string, Set<unknown>>();
   readonly #reconnectPolicy: RetryPolicy;
+  readonly #subscriptions = new Set<{ close(): Promise<void> }>();
   #closing: Promise<void> | undefined;
 
   /**
@@ -107,24 +103,33 @@ export class Client extends RedisCommands {
     const address = options.path ?? `${options.host}:${options.port}`;
     this.#reconnectPolicy = options.reconnect ??
       exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity });
-    this.#pool = new Pool<Connection>(
+    this.#pool = new Pool<Connection, Lease>(
       {
         ...options.pool,
         maxQueued: options.maxQueued,
         commandTimeout: options.commandTimeout,
         connectTimeout: options.connectTimeout,
         db: options.db,
+        name: options.name,
         retry: options.retry ?? exponentialBackoff(),
         reconnect: this.#reconnectPolicy,
       },
       (events) => new Connection(options, transport, events),
+      (owner, slot) => new Lease(owner, slot),
       (type, detail) => this.#emit(type, detail),
       address,
     );
   }
 
+  /** Commands go over the shared, multiplexed connections. */
+  override get [SHARED](): boolean {
+    return true;
+  }
+
   /**
-   * Runs one built command on this client (multiplexed, or on a lease of its own when it blocks).
+   * Runs one built command: multiplexed on the shared connections, or, when
+   * it blocks, on a lease of its own. Commands that change connection state
+   * are refused.
    *
    * @param command The command and its reply mapper.
    * @param options Per-call options.
@@ -134,74 +139,55 @@ export class Client extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
+    const args = command.args;
+    const spec = commandSpec(args);
+    if (spec !== undefined && (spec.effect !== undefined || spec.blocking)) {
+      const refused = refusal(spec, "client", true, false);
+      if (refused !== undefined) return Promise.reject(new TypeError(refused));
+      if (blockTimeout(spec, args) !== undefined) {
+        return this.#runBlocking(command, options);
+      }
+    }
+    if (options?.timeout !== undefined) {
+      try {
+        checkTimeout(options.timeout, String(args[0]));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (command.bytes) options = { ...options, bytes: true };
-    if (command.block !== undefined) return this.#runBlocking(command, options);
-    return this.#pool.run(command.args, command.map, options);
+    return this.#pool.run(args, command.map, options);
   }
 
   /**
-   * Sends built commands back to back on one shared connection.
+   * Sends built commands as one unit on one shared connection.
    *
    * @param commands The commands, in order.
-   * @param options Per-call options applied to each command.
-   * @returns One promise per command, for its mapped reply.
+   * @param options A timeout and a signal for the whole unit.
+   * @returns The raw replies in order.
    */
   override [BATCH](
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
-  ): Promise<Promise<unknown>[]> {
-    return this.#pool.batch(commands.map((command) => ({
-      args: command.args,
-      map: command.map,
-      options: command.bytes ? { ...options, bytes: true } : options,
-    })));
+  ): Promise<RespValue[]> {
+    if (options?.timeout !== undefined) {
+      try {
+        checkTimeout(options.timeout, "the batch");
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#pool.runBatch(commands, options);
   }
 
-  /**
-   * Sends any command. Commands that block (BLPOP, XREAD BLOCK, WAIT, ...)
-   * run on a lease of their own so they never stall other commands.
-   *
-   * @param args The command name and its arguments.
-   * @param options `bytes: true` returns bulk strings as `Uint8Array`; also a
-   * per-call `timeout` and `signal`.
-   * @returns The reply as decoded.
-   * @throws {TypeError} When the command changes connection state (SELECT,
-   * MULTI, WATCH, SUBSCRIBE, ...): send it on a lease from `acquire()`.
-   * @throws {ReplyError} When the server answers with an error.
-   */
-  override send(
-    args: readonly CommandArg[],
-    options?: SendOptions,
-  ): Promise<RespValue> {
-    if (!Array.isArray(args) || args.length === 0) {
-      return Promise.reject(
-        new TypeError(
-          "Cannot send the command as args must be a non-empty array",
-        ),
-      );
-    }
-    const name = typeof args[0] === "string" ? args[0].toUpperCase() : "";
-    if (isStateful(name, args[1])) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot send ${name} on the shared connections as it changes connection state: send it on a lease from client.acquire()`,
-        ),
-      );
-    }
-    const block = blockTime(name, args);
-    return this[RUN](
-      { args: args as CommandArg[], map: identity, block },
-      options,
-    );
-  }
-
+  /** A blocking command, on a lease of its own so it never stalls others. */
   async #runBlocking<T>(
     command: Command<T>,
     options: CommandOptions | undefined,
   ): Promise<T> {
     const lease = await this.#pool.acquire({ signal: options?.signal });
     try {
-      return command.map(await lease.send(command.args, options));
+      return await lease[RUN](command, options);
     } finally {
       await lease.release();
     }
@@ -348,15 +334,18 @@ export class Client extends RedisCommands {
       throw new TypeError(`Cannot ${kind} as no name was given`);
     }
     const pool = this.#pool;
-    const subscription = new Subscription<string>({
+    const subscriptions = this.#subscriptions;
+    const subscription: Subscription<string> = new Subscription<string>({
       acquire: (o) => pool.acquire(o),
       reconnect: this.#reconnectPolicy,
       get closed() {
         return pool.closed;
       },
+      ended: () => subscriptions.delete(subscription),
     }, options);
-    await subscription.start();
+    subscriptions.add(subscription);
     try {
+      await subscription.start();
       await subscription[kind](...names);
     } catch (error) {
       await subscription.close();
@@ -514,14 +503,20 @@ export class Client extends RedisCommands {
    * @returns Once everything is closed.
    */
   close(timeout = 5_000): Promise<void> {
-    this.#closing ??= this.#pool.close(timeout).then(() => {
+    this.#closing ??= (async () => {
+      // Subscriptions would hold their leases until the timeout: end them.
+      await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
+      this.#subscriptions.clear();
+      await this.#pool.close(timeout);
       this.#emit("close", {});
-    });
+    })();
     return this.#closing;
   }
 
   /** Closes at once: commands in flight and waiters reject. */
   destroy(): void {
+    for (const subscription of this.#subscriptions) subscription.close();
+    this.#subscriptions.clear();
     this.#pool.destroy();
   }
 
@@ -573,8 +568,6 @@ export class Client extends RedisCommands {
     return listened;
   }
 }
-
-const identity = (reply: RespValue): RespValue => reply;
 
 /**
  * Creates a client. Nothing touches the network until the first command.

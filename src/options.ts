@@ -24,7 +24,18 @@ export interface PoolOptions {
    */
   min?: number;
   /**
-   * How long `acquire` waits for a free connection, in milliseconds.
+   * The most connections leases may hold at once, subscriptions and
+   * blocking commands included. Below `max`, plain commands always keep a
+   * connection of their own, however many leases are taken; with `max: 1`
+   * a lease takes the only connection and plain commands wait for its
+   * release.
+   *
+   * @default {max - 1, at least 1}
+   */
+  maxLeases?: number;
+  /**
+   * How long `acquire` waits for a free connection, in milliseconds
+   * (`Infinity`: no limit).
    *
    * @default {5000}
    */
@@ -110,14 +121,17 @@ export interface ClientOptions {
    */
   connectTimeout?: number;
   /**
-   * How long a command may wait for its reply, in milliseconds.
+   * How long a command may wait for its reply, in milliseconds (`Infinity`:
+   * no limit; a silent connection is then never declared dead).
    *
    * @default {10000}
    */
   commandTimeout?: number;
   /**
    * The most commands queued while no connection is usable; more reject at
-   * once with `QueueFullError`.
+   * once with `QueueFullError`. With `0`, commands issued while the first
+   * connection opens still wait for it, but none wait while the server
+   * cannot be reached.
    *
    * @default {10000}
    */
@@ -262,7 +276,9 @@ function integer(
   value: number,
   min: number,
   max = Number.MAX_SAFE_INTEGER,
+  infinite = false,
 ): number {
+  if (infinite && value === Infinity) return value;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
       `Cannot create the client as ${name} must be an integer, got ${
@@ -297,6 +313,13 @@ export function resolveOptions(
     );
   }
   const fromUrl = url === undefined ? {} : parseRedisUrl(url);
+  const username = options.username ?? fromUrl.username;
+  const password = options.password ?? fromUrl.password;
+  if (username !== undefined && password === undefined) {
+    throw new TypeError(
+      `Cannot create the client as user "${username}" has no password: give one (an ACL user with nopass accepts any, even "")`,
+    );
+  }
   const tlsOption = options.tls ?? fromUrl.tls;
   const tls = tlsOption === true
     ? {}
@@ -305,6 +328,12 @@ export function resolveOptions(
     : tlsOption;
   const pool = options.pool ?? {};
   const max = integer("pool.max", pool.max ?? 10, 1);
+  const path = options.path ?? fromUrl.path;
+  if (path !== undefined && tls !== undefined) {
+    throw new TypeError(
+      "Cannot create the client as tls is set with a unix socket path: Redis serves no TLS on unix sockets",
+    );
+  }
   const protocol = options.protocol ?? 3;
   if (protocol !== 2 && protocol !== 3) {
     throw new RangeError(
@@ -322,9 +351,9 @@ export function resolveOptions(
   return {
     host: options.host ?? fromUrl.host ?? "127.0.0.1",
     port: integer("port", options.port ?? fromUrl.port ?? 6379, 1, 65_535),
-    path: options.path ?? fromUrl.path,
-    username: options.username ?? fromUrl.username,
-    password: options.password ?? fromUrl.password,
+    path,
+    username,
+    password,
     db: integer("db", options.db ?? fromUrl.db ?? 0, 0),
     tls,
     protocol,
@@ -338,15 +367,25 @@ export function resolveOptions(
       "commandTimeout",
       options.commandTimeout ?? 10_000,
       1,
+      undefined,
+      true,
     ),
     maxQueued: integer("maxQueued", options.maxQueued ?? 10_000, 0),
     pool: {
       max,
       min: integer("pool.min", pool.min ?? 0, 0, max),
+      maxLeases: integer(
+        "pool.maxLeases",
+        pool.maxLeases ?? Math.max(1, max - 1),
+        1,
+        max,
+      ),
       acquireTimeout: integer(
         "pool.acquireTimeout",
         pool.acquireTimeout ?? 5_000,
-        0,
+        1,
+        undefined,
+        true,
       ),
       idleTimeout: integer("pool.idleTimeout", pool.idleTimeout ?? 30_000, 0),
       maxLifetime: integer("pool.maxLifetime", pool.maxLifetime ?? 0, 0),

@@ -1,14 +1,15 @@
 /**
  * Pub/sub: a subscription holds a connection of its own, yields messages as
- * an async iterable, and resubscribes after a reconnect.
+ * an async iterable, checks its connection with a heartbeat, and
+ * resubscribes after a reconnect.
  *
  * @module
  */
 
-import { ClosedError } from "./errors.ts";
-import type { Connection } from "./connection.ts";
+import { ClosedError, TimeoutError } from "./errors.ts";
+import type { Connection } from "./connection/connection.ts";
 import type { RespValue } from "./resp/decode.ts";
-import { type Lease, leaseSlot } from "./pool/lease.ts";
+import { type Lease, leaseSlot } from "./lease.ts";
 import type { AcquireOptions } from "./pool/pool.ts";
 import type { RetryPolicy } from "./policy/retry.ts";
 
@@ -39,6 +40,27 @@ export interface SubscriptionOptions {
    * @default {10000}
    */
   maxBuffered?: number;
+  /**
+   * How often the subscribed connection is checked with a PING, in
+   * milliseconds; a connection that does not answer within the next
+   * interval is declared dead, replaced and resubscribed, so a connection
+   * that died silently is noticed within twice this time (`Infinity`: no
+   * heartbeat).
+   *
+   * @default {10000}
+   */
+  heartbeatInterval?: number;
+}
+
+/** The `detail` of each event a subscription emits. */
+export interface SubscriptionEventMap {
+  /**
+   * The connection was lost and a new one is subscribed to everything
+   * again: messages published in between (`downtimeMs`) were missed.
+   */
+  reconnect: { attempt: number; downtimeMs: number; error: Error | undefined };
+  /** Reconnecting or resubscribing failed; it tries again after a delay. */
+  error: { error: Error };
 }
 
 /** What a subscription needs from the client. */
@@ -49,22 +71,24 @@ export interface SubscriptionHost {
   readonly reconnect: RetryPolicy;
   /** Whether the client was closed (the subscription then ends). */
   readonly closed: boolean;
+  /** Called once when the subscription ends. */
+  ended?(): void;
 }
 
 type Kind = "subscribe" | "psubscribe" | "ssubscribe";
+const KINDS: readonly Kind[] = ["subscribe", "psubscribe", "ssubscribe"];
 const UNSUBSCRIBE: Record<Kind, string> = {
   subscribe: "UNSUBSCRIBE",
   psubscribe: "PUNSUBSCRIBE",
   ssubscribe: "SUNSUBSCRIBE",
 };
-const CONFIRMS: Record<string, Kind> = {
-  subscribe: "subscribe",
-  psubscribe: "psubscribe",
-  ssubscribe: "ssubscribe",
-  unsubscribe: "subscribe",
-  punsubscribe: "psubscribe",
-  sunsubscribe: "ssubscribe",
-};
+
+/**
+ * A connection that lived shorter than this, in milliseconds, before it was
+ * lost does not reset the reconnect policy's attempt count: a server that
+ * accepts subscriptions and drops them at once is retried with backoff.
+ */
+const STABLE_AFTER = 1_000;
 
 const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
@@ -77,15 +101,21 @@ function text(value: RespValue): string {
 
 /**
  * A pub/sub subscription on a connection of its own (it counts against the
- * pool's `max`). Iterate it with `for await`; subscribe to more channels and
- * patterns with its methods; `await using` (or `close()`) ends it and frees
- * the connection. After a lost connection it reconnects with the client's
- * reconnect policy and subscribes again to every channel and pattern;
- * messages published while it was disconnected are lost, as in Redis itself.
+ * pool's leases). Iterate it with `for await`; subscribe to more channels
+ * and patterns with its methods; `await using` (or `close()`) ends it and
+ * frees the connection.
+ *
+ * A PING every `heartbeatInterval` finds a connection that died silently.
+ * After a lost connection it reconnects with the client's reconnect policy
+ * and subscribes again to every channel and pattern, then emits a
+ * `reconnect` event: messages published while it was disconnected are
+ * lost, as in Redis itself. A subscription the server refuses (NOPERM)
+ * rejects the call that asked for it.
  *
  * @example Reading messages
  * ```ts ignore
  * await using sub = await redis.subscribe("news");
+ * sub.addEventListener("reconnect", (e) => console.warn("missed up to", e.detail.downtimeMs, "ms"));
  * for await (const { channel, message } of sub) {
  *   console.log(channel, message);
  *   if (message === "bye") break;
@@ -97,13 +127,13 @@ export class Subscription<M extends string | Uint8Array = string>
   readonly #host: SubscriptionHost;
   readonly #bytes: boolean;
   readonly #maxBuffered: number;
+  readonly #heartbeatInterval: number;
   readonly #targets: Record<Kind, Set<string>> = {
     subscribe: new Set(),
     psubscribe: new Set(),
     ssubscribe: new Set(),
   };
-  /** Confirmations awaited, by kind and name. */
-  readonly #awaiting = new Map<string, Array<() => void>>();
+  readonly #events = new EventTarget();
   #buffer: SubscriptionMessage<M>[] = [];
   #readers: Array<(result: IteratorResult<SubscriptionMessage<M>>) => void> =
     [];
@@ -111,13 +141,19 @@ export class Subscription<M extends string | Uint8Array = string>
   #connection: Connection | undefined;
   #closed = false;
   #dropped = 0;
+  #reconnects = 0;
   #ready: Promise<void> = Promise.resolve();
+  #heartbeat: ReturnType<typeof setTimeout> | undefined;
+  /** Reconnect attempts since the last connection that stayed up. */
+  #attempts = 0;
+  #upSince = 0;
+  #wake: (() => void) | undefined;
 
   /**
    * Constructs a subscription; use `client.subscribe()` instead.
    *
    * @param host The client.
-   * @param options Bytes mode and buffer bound.
+   * @param options Bytes mode, buffer bound and heartbeat.
    */
   constructor(host: SubscriptionHost, options: SubscriptionOptions = {}) {
     this.#host = host;
@@ -126,6 +162,15 @@ export class Subscription<M extends string | Uint8Array = string>
     if (!Number.isInteger(this.#maxBuffered) || this.#maxBuffered < 1) {
       throw new RangeError(
         `Cannot subscribe as maxBuffered must be a positive integer, got ${this.#maxBuffered}`,
+      );
+    }
+    this.#heartbeatInterval = options.heartbeatInterval ?? 10_000;
+    if (
+      typeof this.#heartbeatInterval !== "number" ||
+      !(this.#heartbeatInterval > 0)
+    ) {
+      throw new RangeError(
+        `Cannot subscribe as heartbeatInterval must be more than 0 milliseconds (Infinity for none), got ${this.#heartbeatInterval}`,
       );
     }
   }
@@ -150,6 +195,11 @@ export class Subscription<M extends string | Uint8Array = string>
     return this.#dropped;
   }
 
+  /** Times the connection was lost and the subscription restored. */
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
   /** Whether the subscription was closed. */
   get closed(): boolean {
     return this.#closed;
@@ -160,6 +210,7 @@ export class Subscription<M extends string | Uint8Array = string>
    *
    * @param channels The channels.
    * @returns Once the server confirmed every one.
+   * @throws {ReplyError} When the server refuses (NOPERM).
    */
   subscribe(...channels: string[]): Promise<void> {
     return this.#change("subscribe", channels, true);
@@ -170,6 +221,7 @@ export class Subscription<M extends string | Uint8Array = string>
    *
    * @param patterns The glob-style patterns.
    * @returns Once the server confirmed every one.
+   * @throws {ReplyError} When the server refuses (NOPERM).
    */
   psubscribe(...patterns: string[]): Promise<void> {
     return this.#change("psubscribe", patterns, true);
@@ -180,6 +232,7 @@ export class Subscription<M extends string | Uint8Array = string>
    *
    * @param channels The shard channels.
    * @returns Once the server confirmed every one.
+   * @throws {ReplyError} When the server refuses (NOPERM).
    */
   ssubscribe(...channels: string[]): Promise<void> {
     return this.#change("ssubscribe", channels, true);
@@ -233,40 +286,54 @@ export class Subscription<M extends string | Uint8Array = string>
     }
     await this.#ready;
     const targets = this.#targets[kind];
-    const affected = add || names.length > 0 ? names : [...targets];
+    const affected = add
+      ? names.filter((name) => !targets.has(name))
+      : names.length > 0
+      ? names.filter((name) => targets.has(name))
+      : [...targets];
+    if (affected.length === 0) return;
     for (const name of affected) {
       if (add) targets.add(name);
       else targets.delete(name);
     }
-    if (affected.length === 0) return;
-    await this.#send(kind, affected, add);
-  }
-
-  /** Sends (UN)SUBSCRIBE and waits for one confirmation per name. */
-  #send(kind: Kind, names: string[], add: boolean): Promise<void> {
     const connection = this.#connection;
-    if (connection === undefined) return Promise.resolve();
-    const confirmations = names.map((name) =>
-      new Promise<void>((resolve) => {
-        const key = `${kind}:${add ? "+" : "-"}${name}`;
-        const list = this.#awaiting.get(key);
-        if (list) list.push(resolve);
-        else this.#awaiting.set(key, [resolve]);
-      })
-    );
-    connection.sendNoReply([
-      add ? kind.toUpperCase() : UNSUBSCRIBE[kind],
-      ...names,
-    ]);
-    // A connection lost meanwhile resubscribes everything on the next one;
-    // nobody waits for confirmations that will never come.
-    return Promise.race([
-      Promise.all(confirmations).then(() => {}),
-      connection.closed,
-    ]);
+    if (connection === undefined) return;
+    try {
+      await this.#send(connection, kind, affected, add);
+    } catch (error) {
+      if (connection.state === "ready") {
+        // Refused by the server: it holds what it held before.
+        for (const name of affected) {
+          if (add) targets.delete(name);
+          else targets.add(name);
+        }
+        throw error;
+      }
+      // The connection was lost meanwhile: the next one subscribes to
+      // every target, these included.
+      await connection.closed;
+      await this.#ready;
+    }
   }
 
-  /** Takes a lease and subscribes to everything wanted. */
+  /** Sends (UN)SUBSCRIBE; resolves once each name is confirmed. */
+  #send(
+    connection: Connection,
+    kind: Kind,
+    names: string[],
+    add: boolean,
+  ): Promise<void> {
+    return connection.sendConfirmed(
+      [add ? kind.toUpperCase() : UNSUBSCRIBE[kind], ...names],
+      names.length,
+    );
+  }
+
+  /**
+   * Takes a lease and subscribes to everything wanted.
+   *
+   * @throws {ReplyError} When the server refuses a subscription.
+   */
   async start(): Promise<void> {
     const lease = await this.#host.acquire();
     const slot = leaseSlot(lease);
@@ -274,50 +341,111 @@ export class Subscription<M extends string | Uint8Array = string>
       lease.destroy();
       return;
     }
-    this.#lease = lease;
     // A subscription holds its connection for as long as it lives: that is
     // not the long hold the longhold event warns about.
     slot.longHoldReported = true;
     const connection = slot.connection as unknown as Connection;
-    this.#connection = connection;
-    connection.subscriber = true;
     connection.pushBytes = this.#bytes;
     slot.onPush = (message) => this.#onPush(message);
-    connection.closed.then(() => this.#onLost(connection));
-    const pending: Promise<void>[] = [];
-    for (const kind of ["subscribe", "psubscribe", "ssubscribe"] as const) {
-      const names = [...this.#targets[kind]];
-      if (names.length > 0) pending.push(this.#send(kind, names, true));
+    try {
+      await Promise.all(
+        KINDS.filter((kind) => this.#targets[kind].size > 0).map((kind) =>
+          this.#send(connection, kind, [...this.#targets[kind]], true)
+        ),
+      );
+    } catch (error) {
+      lease.destroy();
+      throw error;
     }
-    await Promise.all(pending);
+    if (this.#closed) {
+      lease.destroy();
+      return;
+    }
+    this.#lease = lease;
+    this.#connection = connection;
+    this.#upSince = Date.now();
+    connection.closed.then(() => this.#onLost(connection));
+    this.#beat(connection);
+  }
+
+  /** Schedules the next heartbeat PING on the subscribed connection. */
+  #beat(connection: Connection): void {
+    const interval = this.#heartbeatInterval;
+    if (interval === Infinity) return;
+    this.#heartbeat = setTimeout(() => {
+      this.#heartbeat = undefined;
+      if (this.#connection !== connection) return;
+      connection.send(["PING"], undefined, { timeout: interval }).then(
+        () => this.#beat(connection),
+        () =>
+          connection.destroy(
+            new TimeoutError(
+              `Cannot hear from the subscribed connection to ${connection.address} within ${interval} ms`,
+            ),
+          ),
+      );
+    }, interval);
   }
 
   #onLost(connection: Connection): void {
     if (this.#closed || this.#connection !== connection) return;
     this.#connection = undefined;
+    this.#stopHeartbeat();
     this.#lease?.destroy();
     this.#lease = undefined;
-    this.#ready = this.#reconnect();
+    if (Date.now() - this.#upSince >= STABLE_AFTER) this.#attempts = 0;
+    this.#ready = this.#reconnect(connection.error);
   }
 
-  async #reconnect(): Promise<void> {
-    for (let attempt = 1; !this.#closed; attempt++) {
-      if (this.#host.closed) {
+  async #reconnect(cause: Error | undefined): Promise<void> {
+    const lostAt = Date.now();
+    let error = cause;
+    for (;;) {
+      if (this.#closed || this.#host.closed) {
         this.#end();
         return;
       }
+      const attempt = ++this.#attempts;
+      // The first try after a connection that stayed up is immediate.
+      const delay = attempt === 1
+        ? 0
+        : this.#host.reconnect(attempt - 1, error!);
+      if (delay === undefined) {
+        this.#end();
+        return;
+      }
+      if (delay > 0) await this.#sleep(delay);
+      if (this.#closed || this.#host.closed) continue;
       try {
         await this.start();
+        if (this.#closed) return;
+        this.#reconnects++;
+        this.#emit("reconnect", {
+          attempt,
+          downtimeMs: Date.now() - lostAt,
+          error: cause,
+        });
         return;
-      } catch (error) {
-        const delay = this.#host.reconnect(attempt, error as Error);
-        if (delay === undefined || this.#host.closed) {
-          this.#end();
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+      } catch (failure) {
+        error = failure as Error;
+        this.#emit("error", { error });
       }
     }
+  }
+
+  /** Waits `ms`, or less when the subscription closes meanwhile. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
   }
 
   #onPush(message: RespValue[]): void {
@@ -328,24 +456,13 @@ export class Subscription<M extends string | Uint8Array = string>
         message: this.#payload(message[2]),
         ...(kind === "smessage" ? { shard: true } : {}),
       });
-      return;
-    }
-    if (kind === "pmessage") {
+    } else if (kind === "pmessage") {
       this.#deliver({
         pattern: text(message[1]),
         channel: text(message[2]),
         message: this.#payload(message[3]),
       });
-      return;
     }
-    const confirmed = CONFIRMS[kind];
-    if (confirmed === undefined) return;
-    const add = !kind.includes("unsub");
-    const key = `${confirmed}:${add ? "+" : "-"}${text(message[1])}`;
-    const list = this.#awaiting.get(key);
-    const resolve = list?.shift();
-    if (list?.length === 0) this.#awaiting.delete(key);
-    resolve?.();
   }
 
   #payload(value: RespValue): M {
@@ -370,20 +487,24 @@ export class Subscription<M extends string | Uint8Array = string>
     this.#buffer.push(message);
   }
 
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
   #end(): void {
+    if (!this.#closed) this.#host.ended?.();
     this.#closed = true;
+    this.#stopHeartbeat();
+    this.#wake?.();
     for (const reader of this.#readers.splice(0)) {
       reader({ value: undefined, done: true });
     }
-    for (const list of this.#awaiting.values()) {
-      for (const resolve of list) resolve();
-    }
-    this.#awaiting.clear();
   }
 
   /**
-   * Ends the subscription: its connection is closed (which unsubscribes it
-   * server-side) and its pool slot freed; iterators finish.
+   * Ends the subscription at once: its connection is closed (which
+   * unsubscribes it server-side) and its pool slot freed; iterators finish.
    *
    * @returns Once done.
    */
@@ -404,6 +525,41 @@ export class Subscription<M extends string | Uint8Array = string>
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Listens for an event: `reconnect` or `error`.
+   *
+   * @param type The event.
+   * @param listener Called with a `CustomEvent` whose `detail` describes it.
+   * @param options As for `EventTarget.addEventListener`.
+   */
+  addEventListener<K extends keyof SubscriptionEventMap>(
+    type: K,
+    listener: (event: CustomEvent<SubscriptionEventMap[K]>) => void,
+    options?: AddEventListenerOptions,
+  ): void {
+    this.#events.addEventListener(type, listener as EventListener, options);
+  }
+
+  /**
+   * Stops listening for an event.
+   *
+   * @param type The event.
+   * @param listener The listener passed to `addEventListener`.
+   */
+  removeEventListener<K extends keyof SubscriptionEventMap>(
+    type: K,
+    listener: (event: CustomEvent<SubscriptionEventMap[K]>) => void,
+  ): void {
+    this.#events.removeEventListener(type, listener as EventListener);
+  }
+
+  #emit<K extends keyof SubscriptionEventMap>(
+    type: K,
+    detail: SubscriptionEventMap[K],
+  ): void {
+    this.#events.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   /**

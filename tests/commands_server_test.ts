@@ -362,21 +362,31 @@ describe("ServerCommands against a real redis-server", () => {
       );
 
       test(
-        `Client.wait() runs on its own lease and returns the replica count under RESP${protocol}`,
+        `Lease.wait() answers for the lease's own writes; Client.wait() is refused, under RESP${protocol}`,
         T,
         async () => {
-          await redis.set(k("wait"), "v");
-          assert.equal(await redis.wait(0, 0), 0);
-          const started = Date.now();
-          const waiting = redis.wait(1, 300);
-          // Other commands are not stuck behind the blocked connection.
-          assert.equal(await redis.ping(), "PONG");
-          assert.equal(await waiting, 0);
-          assert.ok(Date.now() - started >= 250, "waited for the timeout");
+          // WAIT counts replicas that acknowledged *this connection's*
+          // writes: on the shared connections, or a fresh lease, its answer
+          // would mean nothing.
+          await assert.rejects(
+            redis.wait(0, 0),
+            (e: unknown) =>
+              e instanceof TypeError &&
+              /Cannot send WAIT on the shared connections as it answers about the connection's own writes/
+                .test(e.message) &&
+              /on a lease/.test(e.message),
+          );
+          await assert.rejects(redis.send(["WAIT", 0, 0]), TypeError);
           const lease = await redis.acquire();
           try {
             await lease.set(k("wait"), "w");
             assert.equal(await lease.wait(0, 100), 0);
+            const started = Date.now();
+            const waiting = lease.wait(1, 300);
+            // Other commands are not stuck behind the blocked connection.
+            assert.equal(await redis.ping(), "PONG");
+            assert.equal(await waiting, 0);
+            assert.ok(Date.now() - started >= 250, "waited for the timeout");
           } finally {
             await lease.release();
           }

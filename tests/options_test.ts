@@ -76,6 +76,7 @@ describe("resolveOptions()", () => {
     assert.deepEqual(o.pool, {
       max: 10,
       min: 0,
+      maxLeases: 9,
       acquireTimeout: 5_000,
       idleTimeout: 30_000,
       maxLifetime: 0,
@@ -124,5 +125,87 @@ describe("resolveOptions()", () => {
       (e: Error) => e instanceof TypeError && /retry/.test(e.message),
     );
     assert.throws(() => createClient(42 as unknown as string), TypeError);
+  });
+
+  test("resolveOptions() reserves a connection for plain commands: maxLeases is max - 1, at least 1", () => {
+    assert.equal(
+      resolveOptions(undefined, { pool: { max: 4 } }).pool.maxLeases,
+      3,
+    );
+    assert.equal(
+      resolveOptions(undefined, { pool: { max: 1 } }).pool.maxLeases,
+      1,
+    );
+    assert.equal(
+      resolveOptions(undefined, { pool: { max: 4, maxLeases: 4 } }).pool
+        .maxLeases,
+      4,
+    );
+    assert.throws(
+      () => createClient({ pool: { max: 4, maxLeases: 5 } }),
+      (e: Error) =>
+        e instanceof RangeError && /pool\.maxLeases/.test(e.message),
+    );
+    assert.throws(
+      () => createClient({ pool: { maxLeases: 0 } }),
+      (e: Error) =>
+        e instanceof RangeError && /pool\.maxLeases/.test(e.message),
+    );
+  });
+
+  test("resolveOptions() refuses 0 for a timeout, takes Infinity for none, and 0 for maxQueued", () => {
+    for (const name of ["acquireTimeout"] as const) {
+      assert.throws(
+        () => createClient({ pool: { [name]: 0 } }),
+        (e: Error) =>
+          e instanceof RangeError &&
+          new RegExp(`pool\\.${name}`).test(e.message),
+      );
+      assert.equal(
+        resolveOptions(undefined, { pool: { [name]: Infinity } }).pool[name],
+        Infinity,
+      );
+    }
+    for (const name of ["commandTimeout", "connectTimeout"] as const) {
+      assert.throws(
+        () => createClient({ [name]: 0 }),
+        (e: Error) =>
+          e instanceof RangeError && new RegExp(name).test(e.message),
+      );
+    }
+    assert.equal(
+      resolveOptions(undefined, { commandTimeout: Infinity }).commandTimeout,
+      Infinity,
+    );
+    assert.equal(resolveOptions(undefined, { maxQueued: 0 }).maxQueued, 0);
+  });
+
+  test("createClient() refuses a user name without a password, naming the user", () => {
+    assert.throws(
+      () => createClient("redis://alice@127.0.0.1:6379"),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /user "alice" has no password/.test(e.message),
+    );
+    assert.throws(
+      () => createClient({ username: "bob" }),
+      (e: Error) => e instanceof TypeError && /"bob"/.test(e.message),
+    );
+    // An ACL user with nopass takes any password, the empty one included.
+    assert.equal(
+      resolveOptions(undefined, { username: "carol", password: "" }).password,
+      "",
+    );
+  });
+
+  test("createClient() refuses tls with a unix socket path", () => {
+    assert.throws(
+      () => createClient({ path: "/tmp/redis.sock", tls: true }),
+      (e: Error) => e instanceof TypeError && /unix socket/.test(e.message),
+    );
+    assert.throws(
+      () => createClient("unix:///tmp/redis.sock", { tls: {} }),
+      (e: Error) => e instanceof TypeError && /tls/.test(e.message),
+    );
   });
 });

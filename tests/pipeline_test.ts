@@ -230,12 +230,14 @@ for (const protocol of [2, 3] as const) {
     );
 
     test(
-      "Pipeline.exec() puts the TimeoutError of each command that timed out in its slot",
+      "Pipeline.exec() puts the TimeoutError in every slot when the pipeline times out as a unit",
       T,
       async () => {
         await using lease = await redis.acquire();
+        // The server itself is slow (DEBUG SLEEP holds it 300 ms): the
+        // pipeline's one deadline passes before any reply.
         const results = await lease.pipeline()
-          .send(["BLPOP", `${p}never`, 2])
+          .send(["DEBUG", "SLEEP", "0.3"])
           .get(`${p}a`)
           .exec({ timeout: 100 });
         assert.equal(results.length, 2);
@@ -243,6 +245,32 @@ for (const protocol of [2, 3] as const) {
           assert.ok(slot instanceof TimeoutError, String(slot));
           assert.equal(slot.code, "TIMEOUT");
         }
+        // The late replies were read and dropped: the lease is in step.
+        assert.equal(await lease.echo("in step"), "in step");
+      },
+    );
+
+    test(
+      "Pipeline refuses a blocking command on a lease too, whose wait a pipeline could not cancel",
+      T,
+      async () => {
+        await using lease = await redis.acquire();
+        assert.throws(
+          () => lease.pipeline().send(["BLPOP", `${p}never`, 0]),
+          (e: unknown) =>
+            e instanceof TypeError &&
+            /Cannot queue BLPOP in a pipeline as it blocks/.test(e.message),
+        );
+        assert.throws(
+          () => lease.pipeline().blpop(`${p}never`, 0),
+          TypeError,
+        );
+        assert.throws(
+          () => lease.pipeline().xread({ [`${p}s`]: "$" }, { block: 100 }),
+          TypeError,
+        );
+        // Without BLOCK, XREAD does not block and may be pipelined.
+        assert.equal(lease.pipeline().xread({ [`${p}s`]: "0" }).length, 1);
       },
     );
 
@@ -270,7 +298,7 @@ for (const protocol of [2, 3] as const) {
         setTimeout(() => controller.abort(reason), 50);
         await assert.rejects(
           lease.pipeline()
-            .send(["BLPOP", `${p}never`, 2])
+            .send(["DEBUG", "SLEEP", "0.3"])
             .exec({ signal: controller.signal }),
           (error) => error === reason,
         );

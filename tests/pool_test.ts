@@ -132,14 +132,14 @@ describe("Pool leases against a real redis-server", () => {
   );
 
   test(
-    "Lease.release() destroys a connection left subscribed instead of reusing it",
+    "Lease.release() destroys a connection left with state it cannot undo instead of reusing it",
     T,
     async () => {
       const redis = createClient(server.url, { pool: { max: 1 } });
       try {
         const first = await redis.acquire();
         const id = await first.send(["CLIENT", "ID"]);
-        await first.send(["CLIENT", "REPLY", "ON"]);
+        await first.send(["CLIENT", "NO-EVICT", "ON"]);
         await first.release();
         const second = await redis.acquire();
         assert.notEqual(await second.send(["CLIENT", "ID"]), id);
@@ -206,7 +206,7 @@ describe("Pool leases against a real redis-server", () => {
     T,
     async () => {
       const redis = createClient(server.url, {
-        pool: { max: 2, acquireTimeout: 100 },
+        pool: { max: 3, acquireTimeout: 100 },
       });
       try {
         const a = await redis.acquire();
@@ -278,7 +278,7 @@ describe("Pool leases against a real redis-server", () => {
     async () => {
       const max = 100;
       const redis = createClient(server.url, {
-        pool: { max, acquireTimeout: 2_000 },
+        pool: { max, maxLeases: max, acquireTimeout: 2_000 },
       });
       const leaks: { stack: string; heldMs: number }[] = [];
       redis.addEventListener("leak", (event) => leaks.push(event.detail));

@@ -11,8 +11,12 @@ import {
   PoolTimeoutError,
   QueueFullError,
 } from "../mod.ts";
-import type { ConnectionEvents, ConnectionState } from "../src/connection.ts";
+import type {
+  ConnectionEvents,
+  ConnectionState,
+} from "../src/connection/connection.ts";
 import { Pool, type PoolSettings } from "../src/pool/pool.ts";
+import { Lease } from "../src/lease.ts";
 import type { PoolConnection } from "../src/pool/_slot.ts";
 import { sleep } from "./_util.ts";
 
@@ -72,6 +76,19 @@ class FakeConnection implements PoolConnection {
     });
   }
 
+  sendBatch(batch: readonly { args: readonly unknown[] }[]): Promise<never[]> {
+    return Promise.all(batch.map((member) => this.send(member.args))) as never;
+  }
+
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () =>
+        this.inFlight === 0 ? resolve() : setTimeout(check, 1);
+      check();
+    });
+  }
+
   close(): Promise<void> {
     this.destroy();
     return this.closed;
@@ -88,6 +105,7 @@ class FakeConnection implements PoolConnection {
 const settings: PoolSettings = {
   max: 2,
   min: 0,
+  maxLeases: 2,
   acquireTimeout: 1_000,
   idleTimeout: 0,
   maxLifetime: 0,
@@ -108,8 +126,14 @@ function makePool(
 ) {
   const connections: FakeConnection[] = [];
   const events: string[] = [];
-  const pool = new Pool<FakeConnection>(
-    { ...settings, ...overrides },
+  const pool = new Pool<FakeConnection, Lease>(
+    {
+      ...settings,
+      // Leases may take every connection unless a test says otherwise: the
+      // mechanism is what these tests check.
+      maxLeases: overrides.max ?? settings.max,
+      ...overrides,
+    },
     (hooks) => {
       const connection = new FakeConnection(
         connections.length + 1,
@@ -119,6 +143,7 @@ function makePool(
       connections.push(connection);
       return connection;
     },
+    (owner, slot) => new Lease(owner, slot),
     (type) => {
       events.push(type);
       return false;

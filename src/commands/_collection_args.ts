@@ -74,14 +74,8 @@ export function listEnd(
   );
 }
 
-/**
- * The timeout of a blocking command, in seconds (fractions allowed, 0 for
- * ever); returns it with the block time in milliseconds.
- */
-export function blockSeconds(
-  command: string,
-  timeout: unknown,
-): [seconds: number, blockMs: number] {
+/** The timeout of a blocking command, in seconds (fractions allowed, 0 for ever). */
+export function blockSeconds(command: string, timeout: unknown): number {
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {
     throw new TypeError(
       `Cannot build ${command} as timeout must be a number of seconds, got ${
@@ -94,7 +88,7 @@ export function blockSeconds(
       `Cannot build ${command} as timeout must be finite and at least 0 (0 waits for ever), got ${timeout}`,
     );
   }
-  return [timeout, Math.ceil(timeout * 1000)];
+  return timeout;
 }
 
 /** An options argument: undefined or a plain object. */

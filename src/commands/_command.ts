@@ -7,7 +7,7 @@
  */
 
 import type { CommandArg } from "../resp/encode.ts";
-import type { ReplyMapper } from "../connection.ts";
+import type { ReplyMapper } from "../connection/_pending.ts";
 
 /** A key or value: strings are sent as UTF-8, bytes as they are. */
 export type RedisKey = string | Uint8Array;
@@ -20,11 +20,6 @@ export interface Command<T> {
   readonly args: CommandArg[];
   /** Turns the raw reply into the typed result. */
   readonly map: ReplyMapper<T>;
-  /**
-   * For blocking commands, how long the server may block, in milliseconds
-   * (`0` for ever): such commands run on a lease of their own.
-   */
-  readonly block?: number;
   /** Read bulk strings in the reply as `Uint8Array` (DUMP, binary values). */
   readonly bytes?: boolean;
 }
@@ -35,22 +30,6 @@ export function command<T>(
   map: ReplyMapper<T>,
 ): Command<T> {
   return { args, map };
-}
-
-/**
- * Builds a blocking command: it runs on a lease of its own when sent through
- * the client, with a reply timeout of `blockMs` plus the command timeout.
- *
- * @param args The command.
- * @param map Reads the reply.
- * @param blockMs How long the server may block, in milliseconds; 0 for ever.
- */
-export function blocking<T>(
-  args: CommandArg[],
-  map: ReplyMapper<T>,
-  blockMs: number,
-): Command<T> {
-  return { args, map, block: blockMs };
 }
 
 /** Builds a command whose reply is read as bytes. */

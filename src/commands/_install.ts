@@ -1,27 +1,14 @@
 /**
- * The pieces every executor of built commands shares: the symbols clients
- * and leases implement, and `installCommands`, which derives one method per
- * builder of the table. They live apart from `methods.ts` so that pipelines
- * and transactions (which `methods.ts` creates) can use them without an
- * import cycle.
+ * Derives one method per builder of the command table, for the classes
+ * that send commands (clients, leases) and those that queue them
+ * (pipelines, transactions). It reads only the table: what a method does
+ * with the built command is the caller's.
  *
  * @module
  */
 
 import type { Command } from "./_command.ts";
 import { commands, type CommandTable } from "./table.ts";
-
-/**
- * The key of the method that runs a built command; clients and leases
- * implement it.
- */
-export const RUN: unique symbol = Symbol("respool.run");
-
-/**
- * The key of the method that sends commands back to back on one connection
- * (one write, nothing in between); clients and leases implement it.
- */
-export const BATCH: unique symbol = Symbol("respool.batch");
 
 /**
  * Installs one method per builder on `prototype`: the method builds the

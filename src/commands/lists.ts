@@ -5,7 +5,6 @@
  */
 
 import {
-  blocking,
   type Command,
   command,
   int,
@@ -490,8 +489,8 @@ export class ListCommands {
     timeout: number,
   ): Command<PoppedElement | null> {
     const list = keyList("BLPOP", keys);
-    const [seconds, ms] = blockSeconds("BLPOP", timeout);
-    return blocking(["BLPOP", ...list, seconds], toPoppedElement, ms);
+    const seconds = blockSeconds("BLPOP", timeout);
+    return command(["BLPOP", ...list, seconds], toPoppedElement);
   }
 
   /**
@@ -509,8 +508,8 @@ export class ListCommands {
     timeout: number,
   ): Command<PoppedElement | null> {
     const list = keyList("BRPOP", keys);
-    const [seconds, ms] = blockSeconds("BRPOP", timeout);
-    return blocking(["BRPOP", ...list, seconds], toPoppedElement, ms);
+    const seconds = blockSeconds("BRPOP", timeout);
+    return command(["BRPOP", ...list, seconds], toPoppedElement);
   }
 
   /**
@@ -539,9 +538,9 @@ export class ListCommands {
       listEnd("BLMOVE", "from", from),
       listEnd("BLMOVE", "to", to),
     ];
-    const [seconds, ms] = blockSeconds("BLMOVE", timeout);
+    const seconds = blockSeconds("BLMOVE", timeout);
     args.push(seconds);
-    return blocking(args, toStringOrNull, ms);
+    return command(args, toStringOrNull);
   }
 
   /**
@@ -563,7 +562,7 @@ export class ListCommands {
     options?: LMPopOptions,
   ): Command<PoppedElements | null> {
     const rest = lmpopArgs("BLMPOP", keys, from, options);
-    const [seconds, ms] = blockSeconds("BLMPOP", timeout);
-    return blocking(["BLMPOP", seconds, ...rest], toPoppedElements, ms);
+    const seconds = blockSeconds("BLMPOP", timeout);
+    return command(["BLMPOP", seconds, ...rest], toPoppedElements);
   }
 }

@@ -10,15 +10,18 @@
 
 import { int, key, type RedisKey } from "./_command.ts";
 import { toString } from "./_reply.ts";
-import type { SendOptions } from "./methods.ts";
+import type { CommandOptions } from "../connection/_pending.ts";
 import type { ScoredMember } from "./sorted_sets.ts";
 import { ProtocolError } from "../errors.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 
+/** Options of a `send()` call. */
+export interface SendOptions extends CommandOptions {}
+
 /**
- * Anything that sends a command and returns its raw reply: a `Client` or a
- * `Lease`.
+ * Anything that sends a command and returns its raw reply: a `Client`, a
+ * `Lease`, a view from `withOptions()`.
  */
 export interface CommandSender {
   /**

@@ -6,8 +6,7 @@
  */
 
 import { key, type RedisKey, type RedisValue, value } from "./_command.ts";
-import type { CommandSender } from "./scan.ts";
-import type { SendOptions } from "./methods.ts";
+import type { CommandSender, SendOptions } from "./scan.ts";
 import { ReplyError } from "../errors.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";

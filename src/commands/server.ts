@@ -9,7 +9,6 @@
  */
 
 import {
-  blocking,
   type Command,
   command,
   int,
@@ -514,14 +513,10 @@ export class ServerCommands {
    * @throws {RangeError} When a number is negative.
    */
   wait(numreplicas: number, timeoutMs: number): Command<number> {
-    return blocking(
-      [
-        "WAIT",
-        nonNegative("WAIT", "numreplicas", numreplicas),
-        nonNegative("WAIT", "timeoutMs", timeoutMs),
-      ],
-      toNumber,
-      timeoutMs,
-    );
+    return command([
+      "WAIT",
+      nonNegative("WAIT", "numreplicas", numreplicas),
+      nonNegative("WAIT", "timeoutMs", timeoutMs),
+    ], toNumber);
   }
 }

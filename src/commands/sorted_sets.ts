@@ -7,7 +7,6 @@
  */
 
 import {
-  blocking,
   type Command,
   command,
   int,
@@ -703,8 +702,8 @@ export class SortedSetCommands {
     timeout: number,
   ): Command<PoppedScoredMember | null> {
     const list = keyList("BZPOPMIN", keys);
-    const [seconds, ms] = blockSeconds("BZPOPMIN", timeout);
-    return blocking(["BZPOPMIN", ...list, seconds], toPoppedScoredMember, ms);
+    const seconds = blockSeconds("BZPOPMIN", timeout);
+    return command(["BZPOPMIN", ...list, seconds], toPoppedScoredMember);
   }
 
   /**
@@ -722,8 +721,8 @@ export class SortedSetCommands {
     timeout: number,
   ): Command<PoppedScoredMember | null> {
     const list = keyList("BZPOPMAX", keys);
-    const [seconds, ms] = blockSeconds("BZPOPMAX", timeout);
-    return blocking(["BZPOPMAX", ...list, seconds], toPoppedScoredMember, ms);
+    const seconds = blockSeconds("BZPOPMAX", timeout);
+    return command(["BZPOPMAX", ...list, seconds], toPoppedScoredMember);
   }
 
   /**

@@ -5,14 +5,7 @@
  * @module
  */
 
-import {
-  blocking,
-  type Command,
-  command,
-  int,
-  key,
-  type RedisKey,
-} from "./_command.ts";
+import { type Command, command, int, key, type RedisKey } from "./_command.ts";
 import { toBoolean, toNumber, toOk, toStringOrNull } from "./_reply.ts";
 import {
   type StreamGroupMessage,
@@ -394,9 +387,7 @@ export class StreamCommands {
       args.push("BLOCK", atLeast("XREAD", "block", block, 0));
     }
     pushStreams("XREAD", args, streams);
-    return block === undefined
-      ? command(args, toStreamReads)
-      : blocking(args, toStreamReads, block);
+    return command(args, toStreamReads);
   }
 
   /**
@@ -570,9 +561,7 @@ export class StreamCommands {
     }
     if (options?.noack) args.push("NOACK");
     pushStreams("XREADGROUP", args, streams);
-    return block === undefined
-      ? command(args, toStreamGroupReads)
-      : blocking(args, toStreamGroupReads, block);
+    return command(args, toStreamGroupReads);
   }
 
   /**

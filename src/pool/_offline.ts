@@ -1,19 +1,25 @@
 /**
- * The pool's offline queue: multiplexed commands waiting for a usable
- * connection, bounded by `maxQueued`, each rejected by its own deadline, and
- * commands waiting out a retry delay.
+ * The pool's offline queue: multiplexed commands (and batches) waiting for
+ * a usable connection, bounded by `maxQueued`, each rejected by its own
+ * deadline or abort signal, and those waiting out a retry delay.
  *
  * @module
  */
 
 import { ClosedError, QueueFullError, TimeoutError } from "../errors.ts";
 import { Queue } from "../_queue.ts";
-import type { CommandOptions, ReplyMapper } from "../connection.ts";
+import type {
+  BatchMember,
+  CommandOptions,
+  ReplyMapper,
+} from "../connection/connection.ts";
 import { type CommandArg, commandName } from "../resp/encode.ts";
 
-/** A command waiting for a connection. */
+/** A command or batch waiting for a connection. */
 export interface QueuedCommand {
   readonly args: readonly CommandArg[];
+  /** The whole batch, when the entry is one (`args` is its first command). */
+  readonly batch: readonly BatchMember[] | undefined;
   readonly map: ReplyMapper<unknown> | undefined;
   readonly options: CommandOptions | undefined;
   resolve(value: unknown): void;
@@ -24,6 +30,8 @@ export interface QueuedCommand {
   attempts: number;
   /** Why it was queued again, when it is a retry. */
   readonly lastError?: Error;
+  /** Removes it from the queue when its signal aborts. */
+  onAbort?: () => void;
 }
 
 /** What the queue needs from its pool. */
@@ -41,6 +49,10 @@ export interface OfflineQueueHost {
 
 /** Longest gap between two checks of the queued commands' deadlines. */
 const CHECK_EVERY = 250;
+
+function describe(entry: { args: readonly CommandArg[]; batch?: unknown }) {
+  return entry.batch === undefined ? commandName(entry.args) : "the batch";
+}
 
 /** Commands waiting for a usable connection. */
 export class OfflineQueue {
@@ -60,34 +72,50 @@ export class OfflineQueue {
   }
 
   /**
-   * Queues a command; rejects at once when `maxQueued` are already queued.
+   * Queues a command or batch; rejects at once when `maxQueued` are
+   * already queued. With `maxQueued` 0, commands still wait for a first
+   * connection that is being opened and has not failed.
    */
-  add<T>(
+  add(
     args: readonly CommandArg[],
-    map: ReplyMapper<T> | undefined,
+    batch: readonly BatchMember[] | undefined,
+    map: ReplyMapper<unknown> | undefined,
     options: CommandOptions | undefined,
-  ): Promise<T> {
-    if (this.#queue.size >= this.#host.maxQueued) {
+  ): Promise<unknown> {
+    const host = this.#host;
+    if (
+      this.#queue.size >= host.maxQueued &&
+      (host.maxQueued > 0 || host.lastError() !== undefined)
+    ) {
       return Promise.reject(
         new QueueFullError(
           `Cannot queue ${
-            commandName(args)
-          } as ${this.#queue.size} commands already wait for a connection to ${this.#host.address} (maxQueued)`,
+            describe({ args, batch })
+          } as ${this.#queue.size} commands already wait for a connection to ${host.address} (maxQueued ${host.maxQueued})`,
         ),
       );
     }
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    const timeout = options?.timeout ?? this.#host.commandTimeout;
-    return new Promise<T>((resolve, reject) => {
-      this.#push({
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeout = options?.timeout ?? host.commandTimeout;
+    return new Promise((resolve, reject) => {
+      const entry: QueuedCommand = {
         args,
-        map: map as ReplyMapper<unknown> | undefined,
+        batch,
+        map,
         options,
-        resolve: resolve as (value: unknown) => void,
+        resolve,
         reject,
-        deadline: timeout > 0 ? Date.now() + timeout : Infinity,
+        deadline: timeout === Infinity ? Infinity : Date.now() + timeout,
         attempts: 0,
-      });
+      };
+      if (signal !== undefined) {
+        entry.onAbort = () => {
+          if (this.#queue.remove(entry)) reject(signal.reason);
+        };
+        signal.addEventListener("abort", entry.onAbort, { once: true });
+      }
+      this.#push(entry);
     });
   }
 
@@ -99,6 +127,11 @@ export class OfflineQueue {
         entry.reject(entry.lastError);
         return;
       }
+      const signal = entry.options?.signal;
+      if (signal?.aborted) {
+        entry.reject(signal.reason);
+        return;
+      }
       this.#push(entry);
       this.#host.requeued();
     }, delay);
@@ -107,7 +140,11 @@ export class OfflineQueue {
 
   /** Takes the oldest queued command. */
   shift(): QueuedCommand | undefined {
-    return this.#queue.shift();
+    const entry = this.#queue.shift();
+    if (entry?.onAbort !== undefined) {
+      entry.options!.signal!.removeEventListener("abort", entry.onAbort);
+    }
+    return entry;
   }
 
   /**
@@ -125,7 +162,7 @@ export class OfflineQueue {
     for (let i = this.#queue.size; i > 0; i--) {
       const entry = this.#queue.shift()!;
       if (retry(++entry.attempts, error) === undefined) {
-        entry.reject(failure(entry));
+        this.#drop(entry, failure(entry));
       } else {
         kept++;
         this.#queue.push(entry);
@@ -138,18 +175,23 @@ export class OfflineQueue {
   failAll(error: Error): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const entry of this.#queue.drain()) entry.reject(error);
+    for (const entry of this.#queue.drain()) this.#drop(entry, error);
     for (const [timer, entry] of this.#retrying) {
       clearTimeout(timer);
       entry.reject(
         new ClosedError(
-          `Cannot send ${
-            commandName(entry.args)
-          } again as the client was closed`,
+          `Cannot send ${describe(entry)} again as the client was closed`,
         ),
       );
     }
     this.#retrying.clear();
+  }
+
+  #drop(entry: QueuedCommand, error: unknown): void {
+    if (entry.onAbort !== undefined) {
+      entry.options!.signal!.removeEventListener("abort", entry.onAbort);
+    }
+    entry.reject(error);
   }
 
   #push(entry: QueuedCommand): void {
@@ -168,15 +210,14 @@ export class OfflineQueue {
     let next = Infinity;
     for (let i = this.#queue.size; i > 0; i--) {
       const entry = this.#queue.shift()!;
-      const signal = entry.options?.signal;
-      if (signal?.aborted) entry.reject(signal.reason);
-      else if (entry.deadline <= now) {
+      if (entry.deadline <= now) {
         this.#host.timedOut();
         const last = this.#host.lastError();
-        entry.reject(
+        this.#drop(
+          entry,
           new TimeoutError(
             `Cannot send ${
-              commandName(entry.args)
+              describe(entry)
             } as no connection to ${this.#host.address} became usable within ${
               entry.options?.timeout ?? this.#host.commandTimeout
             } ms${last ? ` (last error: ${last.message})` : ""}`,

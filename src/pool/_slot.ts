@@ -5,10 +5,11 @@
  */
 
 import type {
+  BatchMember,
   CommandOptions,
   ConnectionState,
   ReplyMapper,
-} from "../connection.ts";
+} from "../connection/connection.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 
@@ -19,6 +20,8 @@ import type { RespValue } from "../resp/decode.ts";
 export interface PoolConnection {
   readonly state: ConnectionState;
   readonly protocol?: 2 | 3;
+  /** The server's id of the connection, once known (CLIENT UNBLOCK). */
+  clientId?: number;
   readonly inFlight: number;
   readonly createdAt: number;
   readonly lastUsedAt: number;
@@ -30,8 +33,14 @@ export interface PoolConnection {
     options?: CommandOptions,
     attempt?: number,
   ): Promise<T>;
+  /** Sends commands as one entry: one write, one timeout, one retry. */
+  sendBatch(
+    batch: readonly BatchMember[],
+    options?: CommandOptions,
+    attempt?: number,
+  ): Promise<RespValue[]>;
   /** Resolves once nothing is in flight (or the connection closed). */
-  drained?(): Promise<void>;
+  drained(): Promise<void>;
   close(): Promise<void>;
   destroy(error?: Error): void;
 }

@@ -1,7 +1,9 @@
 /**
- * The bounded connection pool: multiplexed dispatch over shared connections,
- * exclusive leases with FIFO waiters, leak detection, health checks, idle
- * closing, reconnects and the bounded offline queue.
+ * The bounded connection pool: its slots, multiplexed dispatch over the
+ * shared connections, exclusive leases, reconnects, and its life from the
+ * first connection to close. Waiters, leak detection, maintenance, lease
+ * reset, the offline queue and the retry rules each live in a file of their
+ * own.
  *
  * @module
  */
@@ -13,25 +15,31 @@ import {
   RedisError,
   ReplyError,
 } from "../errors.ts";
-import { Queue } from "../_queue.ts";
 import type {
+  BatchMember,
   CommandOptions,
   ConnectionEvents,
   LostCommand,
   ReplyMapper,
-} from "../connection.ts";
-import { READ_ONLY } from "../commands/_readonly.ts";
+} from "../connection/connection.ts";
+import type { RespValue } from "../resp/decode.ts";
 import { type CommandArg, commandName } from "../resp/encode.ts";
 import type { RetryPolicy } from "../policy/retry.ts";
+import { mayResend } from "../policy/retry_rules.ts";
 import { type PoolConnection, Slot } from "./_slot.ts";
-import { Lease, type LeaseOwner, type LeaseState } from "./lease.ts";
 import { leastPending } from "./dispatch.ts";
 import { OfflineQueue } from "./_offline.ts";
+import { type Waiter, Waiters } from "./_waiters.ts";
+import { LeakTracker } from "./_leaks.ts";
+import { maintain, maintenanceTick } from "./_maintenance.ts";
+import { type LeaseState, resetConnection } from "./_reset.ts";
 
 /** Everything the pool needs to know, with defaults filled in. */
 export interface PoolSettings {
   readonly max: number;
   readonly min: number;
+  /** The most connections leases may hold at once (`max - 1` by default). */
+  readonly maxLeases: number;
   readonly acquireTimeout: number;
   readonly idleTimeout: number;
   readonly maxLifetime: number;
@@ -42,6 +50,8 @@ export interface PoolSettings {
   readonly commandTimeout: number;
   readonly connectTimeout: number;
   readonly db: number;
+  /** The connection name leases are reset to. */
+  readonly name?: string;
   readonly retry: RetryPolicy;
   readonly reconnect: RetryPolicy;
 }
@@ -51,12 +61,37 @@ export type ConnectionFactory<C extends PoolConnection> = (
   events: ConnectionEvents & { idle(): void },
 ) => C;
 
+/** Makes the object a caller of `acquire` gets for a leased slot. */
+export type LeaseFactory<L extends object> = (
+  owner: LeaseOwner,
+  slot: Slot,
+) => L;
+
+/** What a lease needs from its pool. */
+export interface LeaseOwner {
+  /** The default command timeout, in milliseconds. */
+  readonly commandTimeout: number;
+  /** The configured database (leases track SELECT against it). */
+  readonly db: number;
+  /** Sends a command on the shared connections (CLIENT UNBLOCK). */
+  run<T>(
+    args: readonly CommandArg[],
+    map?: ReplyMapper<T>,
+    options?: CommandOptions,
+  ): Promise<T>;
+  /** Returns the lease's connection, undoing `state`. */
+  releaseLease(slot: Slot, lease: object, state: LeaseState): Promise<void>;
+  /** Destroys the lease's connection instead. */
+  destroyLease(slot: Slot, lease: object, error?: Error): void;
+}
+
 /** Options of `acquire`. */
 export interface AcquireOptions {
   /** Gives up waiting when aborted, rejecting with the signal's reason. */
   signal?: AbortSignal;
   /**
-   * How long to wait for a connection, in milliseconds.
+   * How long to wait for a connection, in milliseconds (`Infinity`: no
+   * limit).
    *
    * @default {the pool's acquireTimeout}
    */
@@ -69,7 +104,7 @@ export interface PoolStats {
   total: number;
   /** Open connections with nothing in flight and no lease. */
   idle: number;
-  /** Connections held by leases. */
+  /** Connections held by leases (subscriptions and blocking commands too). */
   leased: number;
   /** Callers waiting in `acquire`. */
   waiting: number;
@@ -91,85 +126,29 @@ export interface PoolStats {
   retries: number;
 }
 
-/** One command of a {@linkcode Pool.batch}. */
-export interface BatchCommand {
-  readonly args: readonly CommandArg[];
-  readonly map?: ReplyMapper<unknown>;
-  readonly options?: CommandOptions;
-}
-
-/** Emits the pool's events. */
+/** Emits the pool's events; returns whether anyone listened. */
 export type PoolEmitter = (type: string, detail: unknown) => boolean;
-
-interface Waiter {
-  resolve(lease: Lease): void;
-  reject(error: unknown): void;
-  origin: Error | undefined;
-  timeout: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  attempts: number;
-}
-
-/**
- * Where respool's own sources live, to skip its frames in stacks; worked
- * out on first use, since a bundle may give modules no usable URL.
- */
-let ownSources: string | null | undefined;
-
-function sourcesPath(): string | null {
-  if (ownSources === undefined) {
-    try {
-      ownSources = new URL("../", import.meta.url).pathname;
-    } catch {
-      ownSources = null;
-    }
-  }
-  return ownSources;
-}
-
-/**
- * The first frame of an acquire stack outside respool: the caller's line.
- * Two acquires from one line differ in their async frames, so the whole
- * stack cannot tell sites apart.
- */
-function acquireSite(stack: string): string {
-  const own = sourcesPath();
-  if (!own) return stack;
-  const lines = stack.split("\n");
-  for (let i = 1; i < lines.length; i++) {
-    if (!lines[i].includes(own)) return lines[i].trim();
-  }
-  return stack;
-}
 
 /** How long to wait before sending again a command refused as LOADING. */
 const LOADING_RETRY_DELAY = 100;
-
-/** Whether sending the command again cannot change the outcome. */
-function retrySafe(name: string): boolean {
-  return READ_ONLY.has(name) || name === "PING" || name === "ECHO";
-}
 
 /**
  * The pool. Its mechanism (slots, waiters, queue) is here; which shared
  * connection serves a command is the dispatch policy's choice.
  */
-export class Pool<C extends PoolConnection = PoolConnection>
+export class Pool<C extends PoolConnection, L extends object>
   implements LeaseOwner {
   readonly #settings: PoolSettings;
   readonly #factory: ConnectionFactory<C>;
+  readonly #makeLease: LeaseFactory<L>;
   readonly #emit: PoolEmitter;
   readonly #address: string;
   readonly #slots = new Set<Slot<C>>();
   /** Ready slots that take multiplexed commands, in dispatch order. */
   readonly #shared: Slot<C>[] = [];
-  readonly #waiters = new Queue<Waiter>();
+  readonly #waiters: Waiters<L>;
   readonly #queued: OfflineQueue;
-  /** Undefined where the runtime has no FinalizationRegistry. */
-  readonly #registry: FinalizationRegistry<Slot<C>> | undefined;
-  readonly #warnedStacks = new Set<string>();
+  readonly #leaks: LeakTracker;
   #connecting = 0;
   #draining = 0;
   #leased = 0;
@@ -181,7 +160,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
   #released: (() => void) | undefined;
   #created = 0;
   #destroyed = 0;
-  #leaks = 0;
+  #leakCount = 0;
   #timeouts = 0;
   #reconnects = 0;
   #retries = 0;
@@ -191,25 +170,33 @@ export class Pool<C extends PoolConnection = PoolConnection>
    *
    * @param settings Sizes, timeouts and policies.
    * @param factory Makes connections.
+   * @param makeLease Makes what `acquire` hands out for a leased slot.
    * @param emit Emits events (`connect`, `error`, `leak`, ...).
    * @param address The server's address, for messages.
    */
   constructor(
     settings: PoolSettings,
     factory: ConnectionFactory<C>,
+    makeLease: LeaseFactory<L>,
     emit: PoolEmitter,
     address = "the server",
   ) {
     this.#settings = settings;
     this.#factory = factory;
+    this.#makeLease = makeLease;
     this.#emit = emit;
     this.#address = address;
-    // Workers before compatibility date 2025-05-05 have no
-    // FinalizationRegistry: leases work the same, but one dropped without
-    // release is neither detected nor reclaimed (see leakTracking).
-    this.#registry = typeof FinalizationRegistry === "function"
-      ? new FinalizationRegistry((slot) => this.#onLeak(slot))
-      : undefined;
+    this.#leaks = new LeakTracker(
+      settings.leakDetection,
+      (slot) => this.#onLeak(slot as Slot<C>),
+    );
+    this.#waiters = new Waiters<L>({
+      expired: (waitedMs) =>
+        new PoolTimeoutError(
+          `Cannot acquire a connection within ${waitedMs} ms as all ${this.#settings.maxLeases} connections that leases may hold are in use (${this.#leased} leased, ${this.#waiters.size} others waiting; pool.maxLeases)`,
+        ),
+      left: () => this.#undrain(),
+    });
     this.#queued = new OfflineQueue({
       address,
       maxQueued: settings.maxQueued,
@@ -239,7 +226,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
    * `FinalizationRegistry`.
    */
   get leakTracking(): boolean {
-    return this.#registry !== undefined;
+    return this.#leaks.available;
   }
 
   /** Whether `close()` or `destroy()` was called. */
@@ -262,29 +249,31 @@ export class Pool<C extends PoolConnection = PoolConnection>
       if (choice.grow) this.#grow();
       return shared[choice.index].connection.send(args, map, options);
     }
-    return this.#enqueue(args, map, options);
+    return this.#enqueue(args, undefined, map, options) as Promise<T>;
   }
 
   /**
-   * Sends commands back to back on one shared connection, so they leave in
-   * one write and nothing else can come between them (MULTI ... EXEC).
-   * Waits for a connection when none is ready.
+   * Sends commands as one unit on one shared connection: one write, nothing
+   * from other callers between them (MULTI ... EXEC), one timeout, and a
+   * retry (LOADING, a lost connection) of all of them or none.
    *
-   * @param commands The commands, in order.
-   * @returns One promise per command, for its reply.
+   * @param batch The commands, in order.
+   * @param options A timeout and an abort signal for the whole batch.
+   * @returns Every reply in order; server errors are `ReplyError` values.
    */
-  async batch(commands: readonly BatchCommand[]): Promise<Promise<unknown>[]> {
-    if (this.#shared.length === 0) {
-      await this.#enqueue(["PING"], undefined, undefined);
-    }
+  runBatch(
+    batch: readonly BatchMember[],
+    options?: CommandOptions,
+  ): Promise<RespValue[]> {
     const shared = this.#shared;
-    if (shared.length === 0) {
-      throw new ConnectionError(
-        `Cannot send the batch as no connection to ${this.#address} is usable`,
-      );
+    if (shared.length !== 0) {
+      const choice = leastPending(shared);
+      if (choice.grow) this.#grow();
+      return shared[choice.index].connection.sendBatch(batch, options);
     }
-    const connection = shared[leastPending(shared).index].connection;
-    return commands.map((c) => connection.send(c.args, c.map, c.options));
+    return this.#enqueue(batch[0].args, batch, undefined, options) as Promise<
+      RespValue[]
+    >;
   }
 
   /** Opens `min` connections, or one when `min` is 0, and waits for them. */
@@ -332,9 +321,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
 
   #onReady(slot: Slot<C>): void {
     if (this.#closed) {
-      slot.state = "closed";
-      this.#slots.delete(slot);
-      this.#destroyed++;
+      this.#remove(slot);
       slot.connection.close();
       return;
     }
@@ -342,11 +329,19 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#lastError = undefined;
     this.#emit("connect", { address: this.#address });
     this.#emit("ready", { address: this.#address });
-    if (this.#queued.size === 0 && this.#waiters.size > this.#draining) {
+    if (
+      this.#queued.size === 0 && this.#waiters.size > this.#draining &&
+      this.#mayLease()
+    ) {
       this.#handOut(slot, this.#waiters.shift()!);
       return;
     }
     this.#share(slot);
+  }
+
+  /** Whether leases may take one more connection. */
+  #mayLease(): boolean {
+    return this.#leased + this.#draining < this.#settings.maxLeases;
   }
 
   #share(slot: Slot<C>): void {
@@ -356,10 +351,15 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#serviceWaiters();
   }
 
-  #onConnectFailed(slot: Slot<C>, error: Error): void {
+  /** Takes a slot out of the pool's books (its connection is closing). */
+  #remove(slot: Slot<C>): void {
     slot.state = "closed";
     this.#slots.delete(slot);
     this.#destroyed++;
+  }
+
+  #onConnectFailed(slot: Slot<C>, error: Error): void {
+    this.#remove(slot);
     if (this.#closed) return;
     this.#lastError = error;
     this.#emit("error", { error });
@@ -371,13 +371,10 @@ export class Pool<C extends PoolConnection = PoolConnection>
       retry,
       (entry) => this.#connectFailure(commandName(entry.args), error),
     );
-    for (let i = this.#waiters.size; i > 0; i--) {
-      const waiter = this.#waiters.shift()!;
-      if (retry(++waiter.attempts, error) === undefined) {
-        this.#settleWaiter(waiter);
-        waiter.reject(this.#connectFailure("acquire", error));
-      } else this.#waiters.push(waiter);
-    }
+    this.#waiters.afterConnectFailure(
+      (attempt) => retry(attempt, error),
+      () => this.#connectFailure("acquire", error),
+    );
     this.#scheduleReconnect(error);
   }
 
@@ -422,9 +419,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
   #onClose(slot: Slot<C>, error: Error | undefined): void {
     const was = slot.state;
     if (was === "closed" || was === "connecting") return;
-    slot.state = "closed";
-    this.#slots.delete(slot);
-    this.#destroyed++;
+    this.#remove(slot);
     if (was === "shared" || was === "draining") this.#unshare(slot);
     if (was === "draining") this.#draining--;
     if (was === "leased") this.#leaseEnded();
@@ -455,11 +450,10 @@ export class Pool<C extends PoolConnection = PoolConnection>
   }
 
   /*
-   * A multiplexed command whose connection was lost is sent again only when
-   * that cannot change the outcome: it never left this process, the server
-   * flags it read-only, or the server refused it unrun (LOADING). A write that may have run rejects with a
-   * ConnectionError saying so. Commands on leases are never moved: their
-   * connection's state went with it.
+   * A multiplexed command or batch whose connection was lost is sent again
+   * only when that cannot change the outcome (the retry rules), or when the
+   * server refused it unrun (LOADING). Entries on leases are never moved:
+   * their connection's state went with it.
    */
   #onRetryable(
     slot: Slot<C>,
@@ -472,7 +466,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
     ) {
       return false;
     }
-    if (mayHaveBeenApplied && !retrySafe(command.name)) return false;
+    if (!mayResend(command, mayHaveBeenApplied)) return false;
     // A server loading its data says so and runs nothing: wait for it
     // within the command's own deadline, without using up retry attempts.
     const loading = error instanceof ReplyError && error.prefix === "LOADING";
@@ -485,30 +479,34 @@ export class Pool<C extends PoolConnection = PoolConnection>
     const timeout = command.options?.timeout ?? this.#settings.commandTimeout;
     this.#queued.retryLater({
       args: command.args,
+      batch: command.batch,
       map: command.map,
       options: command.options,
       resolve: command.resolve,
       reject: command.reject,
-      deadline: timeout > 0 ? command.issuedAt + timeout : Infinity,
+      deadline: timeout === Infinity ? Infinity : command.issuedAt + timeout,
       attempts: attempt,
       lastError: error,
     }, delay);
     return true;
   }
 
-  #enqueue<T>(
+  #enqueue(
     args: readonly CommandArg[],
-    map: ReplyMapper<T> | undefined,
+    batch: readonly BatchMember[] | undefined,
+    map: ReplyMapper<unknown> | undefined,
     options: CommandOptions | undefined,
-  ): Promise<T> {
+  ): Promise<unknown> {
     if (this.#closed) {
       return Promise.reject(
         new ClosedError(
-          `Cannot send ${commandName(args)} as the client is closed`,
+          `Cannot send ${
+            batch === undefined ? commandName(args) : "the batch"
+          } as the client is closed`,
         ),
       );
     }
-    const promise = this.#queued.add(args, map, options);
+    const promise = this.#queued.add(args, batch, map, options);
     if (this.#reconnectTimer === undefined) this.#grow();
     return promise;
   }
@@ -517,24 +515,28 @@ export class Pool<C extends PoolConnection = PoolConnection>
     const now = Date.now();
     while (this.#queued.size > 0 && this.#shared.length > 0) {
       const entry = this.#queued.shift()!;
-      const choice = leastPending(this.#shared);
+      const connection =
+        this.#shared[leastPending(this.#shared).index].connection;
       let options = entry.options;
       if (entry.deadline !== Infinity) {
         options = { ...options, timeout: Math.max(1, entry.deadline - now) };
       }
-      this.#shared[choice.index].connection
-        .send(entry.args, entry.map, options, entry.attempts)
-        .then(entry.resolve, entry.reject);
+      const sent = entry.batch === undefined
+        ? connection.send(entry.args, entry.map, options, entry.attempts)
+        : connection.sendBatch(entry.batch, options, entry.attempts);
+      sent.then(entry.resolve, entry.reject);
     }
   }
 
   /**
-   * Borrows an exclusive connection.
+   * Borrows an exclusive connection. Leases (with subscriptions and
+   * blocking commands) hold at most `maxLeases` connections, so plain
+   * commands always have one.
    *
    * @param options A timeout and an abort signal.
    * @returns The lease.
    */
-  acquire(options?: AcquireOptions): Promise<Lease> {
+  acquire(options?: AcquireOptions): Promise<L> {
     if (this.#closed) {
       return Promise.reject(
         new ClosedError("Cannot acquire a connection as the pool is closed"),
@@ -543,83 +545,38 @@ export class Pool<C extends PoolConnection = PoolConnection>
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const timeout = options?.timeout ?? this.#settings.acquireTimeout;
-    if (typeof timeout !== "number" || !(timeout >= 0)) {
+    if (typeof timeout !== "number" || !(timeout > 0)) {
       return Promise.reject(
         new RangeError(
-          `Cannot acquire a connection as timeout must be a non-negative number, got ${timeout}`,
+          `Cannot acquire a connection as timeout must be a positive number of milliseconds (or Infinity), got ${timeout}`,
         ),
       );
     }
-    // The Error captures the call stack now; V8 and JSC format it into text
-    // only if `.stack` is read, which happens only when a leak is reported.
-    const origin = this.#settings.leakDetection && this.#registry
-      ? new Error("Lease acquired here")
-      : undefined;
-    return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = {
+    const origin = this.#leaks.origin();
+    return new Promise<L>((resolve, reject) => {
+      const waiter = this.#waiters.create(
+        timeout,
+        signal,
+        origin,
         resolve,
         reject,
-        origin,
-        timeout,
-        timer: undefined,
-        signal,
-        onAbort: undefined,
-        attempts: 0,
-      };
+      );
       // Fast path: an idle connection and nobody ahead; no timer needed.
-      if (this.#waiters.size === 0) {
+      if (this.#waiters.size === 0 && this.#mayLease()) {
         const idle = this.#takeIdle();
         if (idle !== undefined) {
           this.#handOut(idle, waiter);
           return;
         }
       }
-      this.#wait(waiter);
+      this.#waiters.push(waiter);
+      this.#serviceWaiters();
     });
-  }
-
-  /** Queues a waiter with its timeout and abort listener. */
-  #wait(waiter: Waiter, front = false): void {
-    const { timeout, signal } = waiter;
-    if (timeout > 0 && waiter.timer === undefined) {
-      const started = Date.now();
-      waiter.timer = setTimeout(() => {
-        if (!this.#waiters.remove(waiter)) return;
-        this.#settleWaiter(waiter);
-        waiter.reject(
-          new PoolTimeoutError(
-            `Cannot acquire a connection within ${
-              Date.now() - started
-            } ms as all ${this.#settings.max} connections of the pool are busy (${this.#leased} leased, ${this.#waiters.size} others waiting)`,
-          ),
-        );
-        this.#undrain();
-      }, timeout);
-    }
-    if (signal !== undefined && waiter.onAbort === undefined) {
-      waiter.onAbort = () => {
-        if (!this.#waiters.remove(waiter)) return;
-        this.#settleWaiter(waiter);
-        waiter.reject(signal.reason);
-        this.#undrain();
-      };
-      signal.addEventListener("abort", waiter.onAbort, { once: true });
-    }
-    if (front) this.#waiters.unshiftFront(waiter);
-    else this.#waiters.push(waiter);
-    this.#serviceWaiters();
-  }
-
-  #settleWaiter(waiter: Waiter): void {
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-    if (waiter.onAbort !== undefined) {
-      waiter.signal!.removeEventListener("abort", waiter.onAbort);
-    }
   }
 
   /** Gives waiters idle connections, opens new ones, or drains busy ones. */
   #serviceWaiters(): void {
-    while (this.#waiters.size > 0) {
+    while (this.#waiters.size > 0 && this.#mayLease()) {
       const idle = this.#takeIdle();
       if (idle !== undefined) {
         this.#handOut(idle, this.#waiters.shift()!);
@@ -673,14 +630,16 @@ export class Pool<C extends PoolConnection = PoolConnection>
     return undefined;
   }
 
-  #handOut(slot: Slot<C>, waiter: Waiter): void {
+  #handOut(slot: Slot<C>, waiter: Waiter<L>): void {
     slot.state = "leased";
     this.#leased++;
     const idleFor = Date.now() - slot.connection.lastUsedAt;
     const interval = this.#settings.healthCheckInterval;
     if (interval > 0 && idleFor > interval) {
       // Idle long enough that the socket may have died quietly: check it
-      // before the caller relies on it. On failure, the caller waits on.
+      // before the caller relies on it. On failure the caller waits on,
+      // within its own deadline.
+      this.#waiters.arm(waiter);
       slot.connection.send(["PING"], undefined, {
         timeout: Math.min(
           this.#settings.connectTimeout,
@@ -690,7 +649,8 @@ export class Pool<C extends PoolConnection = PoolConnection>
         () => this.#give(slot, waiter),
         (error: Error) => {
           slot.connection.destroy(error);
-          this.#wait(waiter, true);
+          this.#waiters.push(waiter, true);
+          this.#serviceWaiters();
         },
       );
       return;
@@ -698,21 +658,34 @@ export class Pool<C extends PoolConnection = PoolConnection>
     this.#give(slot, waiter);
   }
 
-  #give(slot: Slot<C>, waiter: Waiter): void {
-    this.#settleWaiter(waiter);
+  #give(slot: Slot<C>, waiter: Waiter<L>): void {
+    if (waiter.settled) {
+      // It timed out or was aborted while its connection was checked.
+      this.#leaseEnded();
+      this.#reuse(slot);
+      return;
+    }
     slot.acquiredAt = Date.now();
     slot.origin = waiter.origin;
     slot.longHoldReported = false;
-    // The pool keeps no reference to the lease at all: only the registry
-    // knows it, weakly, and a release unregisters it. So a finalizer call
-    // always means a lease that was never released.
-    const lease = new Lease(this, slot);
-    // Registered even with leakDetection off: a dropped lease's slot is
+    slot.onPush = undefined;
+    const lease = this.#makeLease(this, slot);
+    // Tracked even with leakDetection off: a dropped lease's slot is
     // reclaimed either way; the setting only decides whether its acquire
     // stack is recorded.
-    this.#registry?.register(lease, slot, lease);
+    this.#leaks.track(lease, slot);
     this.#ensureMaintenance();
-    waiter.resolve(lease);
+    this.#waiters.resolve(waiter, lease);
+  }
+
+  /** A leased slot back from its lease, clean: the next waiter or shared. */
+  #reuse(slot: Slot<C>): void {
+    const waiter = this.#mayLease() ? this.#waiters.shift() : undefined;
+    if (waiter !== undefined) {
+      slot.state = "leased";
+      this.#leased++;
+      this.#give(slot, waiter);
+    } else this.#share(slot);
   }
 
   #leaseEnded(): void {
@@ -723,132 +696,82 @@ export class Pool<C extends PoolConnection = PoolConnection>
   /** Returns a lease's connection, undoing the state it left. */
   async releaseLease(
     slot: Slot,
-    lease: Lease,
+    lease: object,
     state: LeaseState,
   ): Promise<void> {
-    this.#registry?.unregister(lease);
+    this.#leaks.untrack(lease);
     const own = slot as Slot<C>;
     if (own.state !== "leased") return; // its connection closed meanwhile
     const connection = own.connection;
     // Replies still on their way (commands not awaited, timed out, or the
     // handshake's) are waited for, so the next user gets only its own; a
     // connection that never answers them is declared dead by its timeouts.
-    if (connection.inFlight > 0 && !state.unrecoverable && connection.drained) {
+    if (connection.inFlight > 0 && !state.unrecoverable) {
       await connection.drained();
       if (own.state !== "leased") return;
     }
     const tooOld = this.#settings.maxLifetime > 0 &&
       Date.now() - connection.createdAt > this.#settings.maxLifetime;
     if (
-      state.unrecoverable || connection.inFlight > 0 || tooOld || this.#closed
+      state.unrecoverable || connection.inFlight > 0 || tooOld ||
+      this.#closed ||
+      !await resetConnection(connection, state, this.#settings)
     ) {
       connection.destroy();
       return;
     }
-    if (state.inMulti || state.watching || state.db !== undefined) {
-      try {
-        const resets: Promise<unknown>[] = [];
-        if (state.inMulti) resets.push(connection.send(["DISCARD"]));
-        else if (state.watching) resets.push(connection.send(["UNWATCH"]));
-        if (state.db !== undefined) {
-          resets.push(connection.send(["SELECT", this.#settings.db]));
-        }
-        await Promise.all(resets);
-      } catch {
-        connection.destroy();
-        return;
-      }
-      if (own.state !== "leased") return;
-    }
+    if (own.state !== "leased") return;
     this.#leaseEnded();
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      this.#leased++;
-      this.#give(own, waiter);
-    } else this.#share(own);
+    this.#reuse(own);
   }
 
   /** Destroys a lease's connection instead of returning it. */
-  destroyLease(slot: Slot, lease: Lease): void {
-    this.#registry?.unregister(lease);
+  destroyLease(slot: Slot, lease: object, error?: Error): void {
+    this.#leaks.untrack(lease);
     slot.connection.destroy(
-      new ClosedError("Cannot finish the command as its lease was destroyed"),
+      error ??
+        new ClosedError("Cannot finish the command as its lease was destroyed"),
     );
   }
 
   #onLeak(slot: Slot<C>): void {
-    this.#leaks++;
-    const heldMs = Date.now() - slot.acquiredAt;
-    const stack = slot.stack ?? "(leak detection is off: no stack)";
-    slot.origin = undefined;
+    this.#leakCount++;
     // Its connection's state is unknown; if it still holds the slot, free it.
     if (slot.state === "leased") {
       slot.connection.destroy(
         new ClosedError("Cannot finish the command as its lease was leaked"),
       );
     }
-    const site = acquireSite(stack);
-    if (
-      !this.#emit("leak", { stack, heldMs }) && !this.#warnedStacks.has(site)
-    ) {
-      this.#warnedStacks.add(site);
-      console.warn(
-        `respool: a lease was garbage-collected without release() after ${heldMs} ms; its connection was destroyed. Use \`await using\`. Acquired at:\n${stack}`,
-      );
-    }
+    this.#leaks.report(slot, (report) => this.#emit("leak", report));
   }
 
   #ensureMaintenance(): void {
     if (this.#maintenanceTimer !== undefined || this.#closed) return;
-    const s = this.#settings;
-    const periods = [s.idleTimeout, s.longHoldWarning, s.maxLifetime].filter((
-      p,
-    ) => p > 0);
-    const tick = Math.max(10, Math.min(1_000, ...periods.map((p) => p / 4)));
+    const tick = maintenanceTick(this.#settings);
     this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
   }
 
   #maintain(tick: number): void {
     this.#maintenanceTimer = undefined;
     if (this.#closed || this.#slots.size === 0) return;
-    const s = this.#settings;
-    const now = Date.now();
-    for (const slot of this.#slots) {
-      if (slot.state === "leased") {
-        const heldMs = now - slot.acquiredAt;
-        if (
-          s.longHoldWarning > 0 && heldMs > s.longHoldWarning &&
-          !slot.longHoldReported
-        ) {
-          slot.longHoldReported = true;
-          this.#emit("longhold", { stack: slot.stack, heldMs });
-        }
-        continue;
-      }
-      if (slot.state !== "shared" || slot.connection.inFlight > 0) continue;
-      const idle = s.idleTimeout > 0 &&
-        now - slot.connection.lastUsedAt > s.idleTimeout &&
-        this.#slots.size > s.min;
-      const old = s.maxLifetime > 0 &&
-        now - slot.connection.createdAt > s.maxLifetime;
-      if (idle || old) {
-        slot.state = "closed";
-        this.#slots.delete(slot);
-        this.#unshare(slot);
-        this.#destroyed++;
-        slot.connection.close();
-        if (old && !idle) this.#serviceDemand();
-      }
-    }
+    maintain(this.#slots, this.#settings, {
+      longHold: (slot, heldMs) =>
+        this.#emit("longhold", { stack: slot.stack, heldMs }),
+      retire: (slot, reason) => {
+        const own = slot as Slot<C>;
+        this.#remove(own);
+        this.#unshare(own);
+        // Graceful: replies in flight arrive before QUIT closes it.
+        own.connection.close();
+        if (reason === "lifetime") this.#serviceDemand();
+      },
+    });
     this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
   }
 
   #failAll(error: Error): void {
     this.#queued.failAll(error);
-    for (const waiter of this.#waiters.drain()) {
-      this.#settleWaiter(waiter);
-      waiter.reject(error);
-    }
+    this.#waiters.rejectAll(error);
   }
 
   #stopTimers(): void {
@@ -933,7 +856,7 @@ export class Pool<C extends PoolConnection = PoolConnection>
       inFlight,
       created: this.#created,
       destroyed: this.#destroyed,
-      leaks: this.#leaks,
+      leaks: this.#leakCount,
       timeouts: this.#timeouts,
       reconnects: this.#reconnects,
       retries: this.#retries,

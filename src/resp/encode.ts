@@ -124,6 +124,16 @@ export class RespWriter {
   }
 
   /**
+   * Drops what was written after the first `length` bytes, so that a batch
+   * whose later command cannot be encoded leaves nothing behind.
+   *
+   * @param length A `length` read before the batch was written.
+   */
+  truncate(length: number): void {
+    if (length < this.#pos) this.#pos = length;
+  }
+
+  /**
    * Returns a copy of the encoded bytes and empties the buffer.
    *
    * @returns The bytes written since the last call.

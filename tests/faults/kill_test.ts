@@ -52,7 +52,7 @@ test(
         Object.keys(report.rejectedByCode).every((code) =>
           ["CONNECTION", "TIMEOUT", "QUEUE_FULL"].includes(code)
         ),
-        JSON.stringify(report.rejectedByCode),
+        JSON.stringify([report.rejectedByCode, report.sampleMessages]),
       );
       // Commands succeed again within 2 s of the restart.
       assert.equal(report.recoveries.length, 1);

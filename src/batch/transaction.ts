@@ -6,21 +6,19 @@
  * @module
  */
 
-import type { CommandOptions } from "./connection.ts";
-import type { RespValue } from "./resp/decode.ts";
-import { type CommandArg, commandName } from "./resp/encode.ts";
-import type { Command, RedisKey } from "./commands/_command.ts";
-import type { CommandTable } from "./commands/table.ts";
-import type { RedisCommands } from "./commands/methods.ts";
-import { BATCH, installCommands } from "./commands/_install.ts";
-import type { AcquireOptions } from "./pool/pool.ts";
-import type { ExecOptions, QueueOptions } from "./pipeline.ts";
-import { ProtocolError, ReplyError } from "./errors.ts";
+import type { RespValue } from "../resp/decode.ts";
+import type { CommandArg } from "../resp/encode.ts";
+import type { Command, RedisKey } from "../commands/_command.ts";
+import type { CommandTable } from "../commands/table.ts";
+import { BATCH, type Executor } from "../_executor.ts";
+import type { AcquireOptions } from "../pool/pool.ts";
+import { ProtocolError, ReplyError } from "../errors.ts";
+import { installCommands } from "../commands/_install.ts";
 import {
-  asError,
-  checkArgs,
-  checkShared,
-  replyErrorOf,
+  CommandList,
+  type ExecOptions,
+  mapReply,
+  type QueueOptions,
   toText,
 } from "./_batch.ts";
 
@@ -63,7 +61,7 @@ export interface TransactionOptions extends AcquireOptions {
   retries?: number;
 }
 
-let executorOf: (transaction: Transaction<unknown[]>) => RedisCommands;
+let executorOf: (transaction: Transaction<unknown[]>) => Executor;
 
 /**
  * The client or lease a transaction sends through (for
@@ -75,7 +73,7 @@ let executorOf: (transaction: Transaction<unknown[]>) => RedisCommands;
  */
 export function transactionExecutor(
   transaction: Transaction<unknown[]>,
-): RedisCommands {
+): Executor {
   return executorOf(transaction);
 }
 
@@ -98,8 +96,11 @@ export interface Transaction<R extends unknown[] = []>
  * command even when one fails at run time (WRONGTYPE, ...): such a slot
  * holds its `ReplyError`. When the server refuses a command while queuing
  * it (unknown command, wrong arity), it runs none and `exec()` rejects with
- * the EXECABORT `ReplyError`. On a lease, after WATCH, `exec()` resolves to
- * `null` when a watched key changed; `client.transaction()` wraps that loop.
+ * the EXECABORT `ReplyError`. The block travels as one unit: when the
+ * server is still loading its data it is sent again whole, within its
+ * deadline, and never in parts. On a lease, after WATCH, `exec()` resolves
+ * to `null` when a watched key changed; `client.transaction()` wraps that
+ * loop.
  *
  * A transaction on the client refuses commands that change connection
  * state (SELECT, WATCH, ...); use one on a lease for those.
@@ -121,17 +122,14 @@ export interface Transaction<R extends unknown[] = []>
  * ```
  */
 export class Transaction<R extends unknown[] = []> {
-  readonly #executor: RedisCommands;
-  readonly #shared: boolean;
-  readonly #commands: Command<unknown>[] = [];
-  #state: "open" | "executed" | "discarded" = "open";
+  readonly #list: CommandList;
 
   static {
-    installCommands(
-      Transaction.prototype,
-      (self, command) => (self as Transaction<unknown[]>).#queue(command),
-    );
-    executorOf = (transaction) => transaction.#executor;
+    installCommands(Transaction.prototype, (self, command) => {
+      (self as Transaction).#list.queue(command);
+      return self;
+    });
+    executorOf = (transaction) => transaction.#list.executor;
   }
 
   /**
@@ -143,28 +141,13 @@ export class Transaction<R extends unknown[] = []> {
    * connections (a client): commands that change connection state are then
    * refused.
    */
-  constructor(executor: RedisCommands, shared = false) {
-    this.#executor = executor;
-    this.#shared = shared;
+  constructor(executor: Executor, shared = false) {
+    this.#list = new CommandList(executor, shared, "transaction");
   }
 
   /** The number of commands queued. */
   get length(): number {
-    return this.#commands.length;
-  }
-
-  #queue(command: Command<unknown>): this {
-    if (this.#state !== "open") {
-      throw new TypeError(
-        `Cannot queue ${
-          commandName(command.args)
-        } as the transaction was already ${this.#state}`,
-      );
-    }
-    checkArgs(command.args, "transaction");
-    if (this.#shared) checkShared(command, "transaction");
-    this.#commands.push(command);
-    return this;
+    return this.#list.length;
   }
 
   /**
@@ -181,11 +164,8 @@ export class Transaction<R extends unknown[] = []> {
     args: readonly CommandArg[],
     options?: QueueOptions,
   ): Transaction<[...R, RespValue]> {
-    if (!Array.isArray(args)) checkArgs(args, "transaction");
-    const command: Command<RespValue> = options?.bytes === true
-      ? { args: args as CommandArg[], map: identity, bytes: true }
-      : { args: args as CommandArg[], map: identity };
-    return this.#queue(command) as unknown as Transaction<[...R, RespValue]>;
+    this.#list.queueRaw(args, options);
+    return this as unknown as Transaction<[...R, RespValue]>;
   }
 
   /**
@@ -195,20 +175,23 @@ export class Transaction<R extends unknown[] = []> {
    * @throws {TypeError} When the transaction was already executed.
    */
   discard(): void {
-    if (this.#state === "executed") {
+    if (this.#list.executed) {
       throw new TypeError(
         "Cannot discard the transaction as it was already executed",
       );
     }
-    this.#state = "discarded";
-    this.#commands.length = 0;
+    try {
+      this.#list.take("discard").length = 0;
+    } catch {
+      // Discarded already: nothing to do.
+    }
   }
 
   /**
    * Sends MULTI, the queued commands and EXEC as one block in one write,
    * and reads EXEC's reply with each command's own reply mapper.
    *
-   * @param options A timeout for each reply and an abort signal.
+   * @param options A timeout for the replies and an abort signal.
    * @returns The results in order (a command that failed inside EXEC holds
    * its `ReplyError`), or `null` when a WATCHed key changed and the server
    * ran nothing.
@@ -218,70 +201,61 @@ export class Transaction<R extends unknown[] = []> {
    * (EXECABORT) or refused MULTI.
    * @throws {ConnectionError} When the connection failed before EXEC's
    * reply: whether the transaction ran is then unknown.
-   * @throws {TimeoutError} When a reply did not come in time.
+   * @throws {TimeoutError} When the replies did not come in time.
    */
   exec(options?: ExecOptions): Promise<TransactionResults<R> | null> {
-    if (this.#state !== "open") {
-      throw new TypeError(
-        `Cannot execute the transaction as it was already ${this.#state}`,
-      );
-    }
-    this.#state = "executed";
-    return this.#send(options);
+    return this.#send(this.#list.take("execute"), options);
   }
 
   async #send(
+    commands: Command<unknown>[],
     options: ExecOptions | undefined,
   ): Promise<TransactionResults<R> | null> {
-    const commands = this.#commands;
     const bytes = commands.some((command) => command.bytes === true);
     const batch: Command<unknown>[] = [MULTI];
     for (const command of commands) {
       batch.push({ args: command.args, map: identity });
     }
     batch.push(bytes ? EXEC_BYTES : EXEC);
-    const sendOptions: CommandOptions | undefined = options === undefined
-      ? undefined
-      : { timeout: options.timeout, signal: options.signal };
-    const promises = await this.#executor[BATCH](batch, sendOptions);
-    const settled = await Promise.allSettled(promises);
-    const multi = settled[0];
-    if (multi.status === "rejected") throw multi.reason;
-    const exec = settled[settled.length - 1];
-    if (exec.status === "rejected") {
-      const error = exec.reason;
+    const replies = await this.#list.executor[BATCH](
+      batch,
+      options === undefined
+        ? undefined
+        : { timeout: options.timeout, signal: options.signal },
+    );
+    const multi = replies[0];
+    if (multi instanceof ReplyError) throw mapReply(MULTI, multi);
+    const exec = replies[replies.length - 1];
+    if (exec instanceof ReplyError) {
+      const error = mapReply(EXEC, exec) as ReplyError;
       // EXECABORT does not say which command the server refused: attach
       // that command's error as the standard `cause`.
-      if (error instanceof ReplyError && error.cause === undefined) {
-        const refused = settled.find((result, i) =>
-          i > 0 && result.status === "rejected" &&
-          result.reason instanceof ReplyError
-        ) as PromiseRejectedResult | undefined;
-        if (refused !== undefined) {
-          Object.defineProperty(error, "cause", {
-            value: refused.reason,
-            writable: true,
-            configurable: true,
-          });
-        }
+      const refused = replies.findIndex((reply, i) =>
+        i > 0 && reply instanceof ReplyError
+      );
+      if (refused !== -1 && refused !== replies.length - 1) {
+        Object.defineProperty(error, "cause", {
+          value: mapReply(commands[refused - 1], replies[refused]),
+          writable: true,
+          configurable: true,
+        });
       }
       throw error;
     }
-    const reply = exec.value as RespValue;
-    if (reply === null) return null;
-    if (!Array.isArray(reply) || reply.length !== commands.length) {
+    if (exec === null) return null;
+    if (!Array.isArray(exec) || exec.length !== commands.length) {
       throw new ProtocolError(
         `Cannot read the EXEC reply as it does not hold one reply for each of the ${commands.length} commands`,
       );
     }
-    return reply.map((value, i) => {
+    return exec.map((value, i) => {
       const command = commands[i];
-      if (value instanceof ReplyError) return replyErrorOf(value, command.args);
-      try {
-        return command.map(bytes && !command.bytes ? toText(value) : value);
-      } catch (error) {
-        return asError(error);
-      }
+      return mapReply(
+        command,
+        bytes && !command.bytes && !(value instanceof ReplyError)
+          ? toText(value)
+          : value,
+      );
     }) as unknown as TransactionResults<R>;
   }
 }

@@ -1,38 +1,37 @@
 /**
- * The typed command methods shared by {@linkcode Client} and
- * {@linkcode Lease}. They are derived from the builder table: each method
- * builds its command with the family's builder and hands it to the
- * executor, so a command is defined once, in its family's file.
+ * The command methods shared by {@linkcode Client} and {@linkcode Lease}:
+ * `send()`, pipelines, transactions, scans, scripts, and one typed method
+ * per builder of the command table, bound here, above the command layer,
+ * so that the builders know nothing of who sends them.
  *
  * @module
  */
 
-import type { CommandArg } from "../resp/encode.ts";
-import type { RespValue } from "../resp/decode.ts";
-import type { CommandOptions } from "../connection.ts";
-import type { Command } from "./_command.ts";
-import type { CommandTable } from "./table.ts";
-import { BATCH, installCommands, RUN } from "./_install.ts";
-import { Pipeline } from "../pipeline.ts";
-import { Transaction } from "../transaction.ts";
-import type { RedisKey } from "./_command.ts";
+import type { CommandArg } from "./resp/encode.ts";
+import type { RespValue } from "./resp/decode.ts";
+import type { CommandOptions } from "./connection/connection.ts";
+import type { Command, RedisKey } from "./commands/_command.ts";
+import type { CommandTable } from "./commands/table.ts";
+import { installCommands } from "./commands/_install.ts";
+import { BATCH, RUN, SHARED } from "./_executor.ts";
+import { Pipeline } from "./batch/pipeline.ts";
+import { Transaction } from "./batch/transaction.ts";
 import {
   hscan as scanHash,
   type HScanOptions,
   scan as scanKeys,
   type ScanOptions,
+  type SendOptions,
   sscan as scanSet,
   type SScanOptions,
   zscan as scanSortedSet,
   type ZScanOptions,
-} from "./scan.ts";
-import { createScript, type Script } from "./script.ts";
-import type { ScoredMember } from "./sorted_sets.ts";
+} from "./commands/scan.ts";
+import { createScript, type Script } from "./commands/script.ts";
+import type { ScoredMember } from "./commands/sorted_sets.ts";
 
-export { BATCH, installCommands, RUN };
-
-/** Options of {@linkcode RedisCommands.send}. */
-export interface SendOptions extends CommandOptions {}
+export { BATCH, RUN, SHARED };
+export type { SendOptions };
 
 /** Each builder of the table as a method returning a promise of its reply. */
 export type AsyncCommands = {
@@ -55,6 +54,11 @@ export interface RedisCommands extends AsyncCommands {}
  * typed method for each command in the builder table.
  */
 export abstract class RedisCommands {
+  /** Whether commands go over the client's shared connections. */
+  get [SHARED](): boolean {
+    return false;
+  }
+
   /**
    * Runs one built command.
    *
@@ -68,17 +72,17 @@ export abstract class RedisCommands {
   ): Promise<T>;
 
   /**
-   * Sends built commands back to back on one connection, in one write, with
-   * nothing from other callers between them.
+   * Sends built commands as one unit on one connection: one write, nothing
+   * from other callers between them, one timeout and one retry.
    *
    * @param commands The commands, in order.
-   * @param options Per-call options applied to each command.
-   * @returns One promise per command, for its mapped reply.
+   * @param options A timeout and a signal for the whole unit.
+   * @returns The raw replies in order (server errors as values).
    */
   abstract [BATCH](
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
-  ): Promise<Promise<unknown>[]>;
+  ): Promise<RespValue[]>;
 
   /**
    * Sends any command and returns the server's reply as decoded.
@@ -122,7 +126,7 @@ export abstract class RedisCommands {
    * @returns An empty pipeline.
    */
   pipeline(): Pipeline {
-    return new Pipeline(this);
+    return new Pipeline(this, this[SHARED]);
   }
 
   /**
@@ -138,7 +142,7 @@ export abstract class RedisCommands {
    * @returns An empty transaction.
    */
   multi(): Transaction {
-    return new Transaction(this);
+    return new Transaction(this, this[SHARED]);
   }
 
   /**
@@ -271,10 +275,14 @@ class CommandView extends RedisCommands {
     );
   }
 
+  override get [SHARED](): boolean {
+    return this.#target[SHARED];
+  }
+
   override [BATCH](
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
-  ): Promise<Promise<unknown>[]> {
+  ): Promise<RespValue[]> {
     return this.#target[BATCH](
       commands,
       options === undefined ? this.#options : { ...this.#options, ...options },

@@ -1,6 +1,6 @@
 /**
  * One connection to a server: handshake, FIFO reply matching with many
- * commands in flight, write coalescing, per-command timeouts and aborts.
+ * entries in flight, write coalescing, per-entry timeouts and aborts.
  *
  * @module
  */
@@ -12,45 +12,45 @@ import {
   RedisError,
   ReplyError,
   TimeoutError,
-} from "./errors.ts";
-import { Queue } from "./_queue.ts";
-import { type CommandArg, commandName, RespWriter } from "./resp/encode.ts";
-import { Decoder, type RespValue } from "./resp/decode.ts";
-import type { ResolvedOptions } from "./options.ts";
-import type { Transport, TransportSocket } from "./transport/types.ts";
+} from "../errors.ts";
+import { Queue } from "../_queue.ts";
+import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
+import { Decoder, type RespValue } from "../resp/decode.ts";
+import type { ResolvedOptions } from "../options.ts";
+import type { Transport, TransportSocket } from "../transport/types.ts";
+import { loadingRefusal } from "../policy/retry_rules.ts";
+import { handshake } from "./_handshake.ts";
+import {
+  BATCH,
+  type BatchMember,
+  type CommandOptions,
+  CONFIRM,
+  type LostCommand,
+  Pending,
+  type ReplyMapper,
+  SINGLE,
+} from "./_pending.ts";
 
-/** Per-call options of a command. */
-export interface CommandOptions {
-  /** Return bulk strings as `Uint8Array` instead of strings. */
-  bytes?: boolean;
-  /**
-   * How long to wait for the reply, in milliseconds; `0` waits for ever.
-   *
-   * @default {the client's commandTimeout}
-   */
-  timeout?: number;
-  /** Rejects the command with the signal's reason when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Turns a raw reply into the value a typed method returns. */
-export type ReplyMapper<T> = (reply: RespValue) => T;
+export type { BatchMember, CommandOptions, LostCommand, ReplyMapper };
 
 /** What a connection tells its owner. */
 export interface ConnectionEvents {
   /** The connection closed; `error` says why when it failed. */
   close?(connection: Connection, error: Error | undefined): void;
-  /** A RESP3 push message (or a RESP2 pub/sub message) arrived. */
+  /**
+   * A RESP3 push message, or a pub/sub message (RESP2), that no entry of
+   * the queue waits for.
+   */
   push?(message: RespValue[]): void;
-  /** A command timed out. */
+  /** An entry timed out. */
   timeout?(): void;
   /** The last reply in flight arrived: nothing is pending now. */
   idle?(): void;
   /**
-   * A command failed in a way that sending it again might fix: its
+   * An entry failed in a way that sending it again might fix: its
    * connection was lost before the reply came, or the server answered that
-   * it is still loading its data (and so did not run it). Return `true` to
-   * take the command over (to retry it); otherwise it rejects with `error`.
+   * it is still loading its data (and so ran none of it). Return `true` to
+   * take the entry over (to retry it); otherwise it rejects with `error`.
    */
   retry?(
     command: LostCommand,
@@ -87,11 +87,9 @@ export type ConnectionState =
 const identity: ReplyMapper<RespValue> = (reply) => reply;
 const textDecoder = new TextDecoder();
 
-/** The first element of pub/sub messages and confirmations. */
-const PUBSUB_KINDS = new Set([
-  "message",
-  "pmessage",
-  "smessage",
+/** Pub/sub messages; and the confirmations, by what confirms them. */
+const MESSAGES = new Set(["message", "pmessage", "smessage"]);
+const CONFIRMATIONS = new Set([
   "subscribe",
   "psubscribe",
   "ssubscribe",
@@ -100,82 +98,13 @@ const PUBSUB_KINDS = new Set([
   "sunsubscribe",
 ]);
 
-/** A command that failed in a way a retry might fix. */
-export interface LostCommand {
-  /** The upper-case command name. */
-  readonly name: string;
-  readonly args: readonly CommandArg[];
-  readonly map: ReplyMapper<unknown>;
-  readonly options: CommandOptions | undefined;
-  /** When it was first issued, in epoch milliseconds. */
-  readonly issuedAt: number;
-  /** How many times it was tried before this one. */
-  readonly attempt: number;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-class Pending implements LostCommand {
-  args: readonly CommandArg[];
-  options: CommandOptions | undefined;
-  attempt = 0;
-  map: ReplyMapper<unknown>;
-  bytes: boolean;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-  /** Sequence number; compared with the last written one. */
-  seq: number;
-  issuedAt: number;
-  /** When the shared timer times this command out; 0 when it does not. */
-  deadline = 0;
-  settled = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-
-  constructor(
-    args: readonly CommandArg[],
-    options: CommandOptions | undefined,
-    map: ReplyMapper<unknown>,
-    bytes: boolean,
-    seq: number,
-    issuedAt: number,
-  ) {
-    this.args = args;
-    this.options = options;
-    this.map = map;
-    this.bytes = bytes;
-    this.seq = seq;
-    this.issuedAt = issuedAt;
-  }
-
-  /** The upper-case name, for messages: worked out only when needed. */
-  get name(): string {
-    return commandName(this.args);
-  }
-
-  /** Marks the command settled and drops its timer and abort listener. */
-  finish(): void {
-    this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.onAbort !== undefined) {
-      this.signal!.removeEventListener("abort", this.onAbort);
-    }
-  }
-}
-
-function isUnknownCommand(error: unknown): boolean {
-  return error instanceof ReplyError &&
-    (/unknown command/i.test(error.message) || error.prefix === "NOPROTO");
-}
-
 /**
- * One socket to one server with any number of commands in flight.
+ * One socket to one server with any number of entries in flight.
  *
- * Replies are matched to commands in the order the commands were written. A
- * command that times out or is aborted stays in the queue, marked settled,
- * so its reply is read and dropped when it comes and later replies stay
- * matched to their own commands.
+ * Replies are matched to entries in the order the entries were written. An
+ * entry that times out or is aborted stays in the queue, marked settled, so
+ * its replies are read and dropped when they come and later replies stay
+ * matched to their own entries.
  */
 export class Connection {
   readonly #settings: ConnectionSettings;
@@ -199,10 +128,12 @@ export class Connection {
   #drainedPromise: Promise<void> | undefined;
   #resolveDrained: (() => void) | undefined;
   #error: Error | undefined;
-  /** How the decoder reads replies that no command waits for (RESP2 pub/sub). */
+  /** How the decoder reads replies that no command waits for (pub/sub). */
   #idleBytes = false;
-  /** When set, RESP2 pub/sub messages are routed to the push handler. */
-  subscriber = false;
+  /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
+  #subscriber = false;
+  /** The server's id of this connection, once known. */
+  clientId: number | undefined;
   /** When the connection was created, in epoch milliseconds. */
   readonly createdAt: number = Date.now();
   /** When a command was last issued or answered, in epoch milliseconds. */
@@ -226,7 +157,7 @@ export class Connection {
     this.#events = events;
     this.#decoder = new Decoder({
       reply: (value) => this.#onReply(value),
-      push: (value) => this.#events.push?.(value),
+      push: (value) => this.#onPush(value),
     }, settings.limits);
     this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
   }
@@ -241,7 +172,7 @@ export class Connection {
     return this.#protocol;
   }
 
-  /** Commands written or queued whose replies have not arrived. */
+  /** Entries written or queued whose replies have not all arrived. */
   get inFlight(): number {
     return this.#queue.size;
   }
@@ -252,7 +183,7 @@ export class Connection {
   }
 
   /**
-   * Resolves once no command is in flight, or the connection closed.
+   * Resolves once nothing is in flight, or the connection closed.
    *
    * @returns A promise for that moment.
    */
@@ -356,7 +287,7 @@ export class Connection {
         });
         return;
       }
-      await abortable(this.#handshake(0), controller.signal);
+      await abortable(this.#handshake(Infinity), controller.signal);
       this.#state = "ready";
     } catch (error) {
       this.destroy(error as Error);
@@ -366,57 +297,25 @@ export class Connection {
     }
   }
 
-  /**
-   * HELLO (with AUTH and SETNAME), or AUTH and CLIENT SETNAME on servers
-   * without HELLO, then SELECT. `timeout` bounds each reply (0: the caller
-   * bounds the whole handshake).
-   */
+  /** `timeout` bounds each reply (Infinity: the caller bounds the whole). */
   async #handshake(timeout: number): Promise<void> {
-    const s = this.#settings;
     const options = { timeout };
-    const auth: string[] = s.password === undefined
-      ? []
-      : ["AUTH", s.username ?? "default", s.password];
-    const setName: string[] = s.name === undefined ? [] : ["SETNAME", s.name];
-    let helloFailed = false;
-    if (s.protocol === 3) {
-      try {
-        await this.#enqueue(
-          ["HELLO", "3", ...auth, ...setName],
-          identity,
-          options,
-        );
-        this.#protocol = 3;
-      } catch (error) {
-        if (!isUnknownCommand(error)) throw error;
-        helloFailed = true;
-      }
-    }
-    const setup: Promise<unknown>[] = [];
-    if (s.protocol === 2 || helloFailed) {
-      if (s.password !== undefined) {
-        setup.push(this.#enqueue(
-          s.username === undefined
-            ? ["AUTH", s.password]
-            : ["AUTH", s.username, s.password],
-          identity,
-          options,
-        ));
-      }
-      if (s.name !== undefined) {
-        setup.push(
-          this.#enqueue(["CLIENT", "SETNAME", s.name], identity, options),
-        );
-      }
-    }
-    if (s.db !== 0) {
-      setup.push(this.#enqueue(["SELECT", s.db], identity, options));
-    }
-    // Wait for all so that none is left unobserved, then report the first.
-    const results = await Promise.allSettled(setup);
-    for (const result of results) {
-      if (result.status === "rejected") throw result.reason;
-    }
+    const result = await handshake(
+      this.#settings,
+      (args) =>
+        this.#enqueue(SINGLE, args, undefined, identity, options) as Promise<
+          RespValue
+        >,
+    );
+    this.#protocol = result.protocol;
+    this.clientId = result.clientId;
+  }
+
+  #notReady(what: string): Error {
+    return this.#error ??
+      new ClosedError(
+        `Cannot send ${what} as the connection is ${this.#state}`,
+      );
   }
 
   /**
@@ -425,6 +324,7 @@ export class Connection {
    * @param args The command and its arguments.
    * @param map Turns the reply into the returned value.
    * @param options Per-call bytes mode, timeout and abort signal.
+   * @param attempt How many times it was tried before (for retries).
    * @returns The mapped reply.
    */
   send<T = RespValue>(
@@ -434,32 +334,97 @@ export class Connection {
     attempt = 0,
   ): Promise<T> {
     if (this.#state !== "ready") {
-      return Promise.reject(
-        this.#error ??
-          new ClosedError(
-            `Cannot send ${
-              commandName(args)
-            } as the connection is ${this.#state}`,
-          ),
-      );
+      return Promise.reject(this.#notReady(commandName(args)));
     }
     return this.#enqueue(
+      SINGLE,
       args,
-      map ?? identity as ReplyMapper<T>,
+      undefined,
+      (map ?? identity) as ReplyMapper<unknown>,
       options,
       attempt,
-    );
+    ) as Promise<T>;
   }
 
-  #enqueue<T>(
+  /**
+   * Sends commands back to back as one entry: they leave in one write,
+   * nothing else comes between them, and a timeout, abort or retry acts on
+   * all of them together.
+   *
+   * @param batch The commands, in order.
+   * @param options A timeout and an abort signal for the whole batch.
+   * @param attempt How many times it was tried before (for retries).
+   * @returns Every reply in order; server errors are `ReplyError` values.
+   */
+  sendBatch(
+    batch: readonly BatchMember[],
+    options?: CommandOptions,
+    attempt = 0,
+  ): Promise<RespValue[]> {
+    if (this.#state !== "ready") {
+      return Promise.reject(this.#notReady("the batch"));
+    }
+    return this.#enqueue(
+      BATCH,
+      batch[0].args,
+      batch,
+      identity,
+      options,
+      attempt,
+      batch.length,
+    ) as Promise<RespValue[]>;
+  }
+
+  /**
+   * Sends a (P|S)(UN)SUBSCRIBE, settled once the server confirmed each of
+   * its `expected` names (or refused the command). From then on the
+   * connection routes pub/sub messages to the `push` event.
+   *
+   * @param args The command; every name must be given (no bare
+   * UNSUBSCRIBE), so the confirmations can be counted.
+   * @param expected How many confirmations to wait for.
+   * @param options A timeout and an abort signal.
+   * @returns Once confirmed.
+   */
+  sendConfirmed(
     args: readonly CommandArg[],
-    map: ReplyMapper<T>,
+    expected: number,
+    options?: CommandOptions,
+  ): Promise<void> {
+    if (this.#state !== "ready") {
+      return Promise.reject(this.#notReady(commandName(args)));
+    }
+    this.#subscriber = true;
+    return this.#enqueue(
+      CONFIRM,
+      args,
+      undefined,
+      identity,
+      options,
+      0,
+      expected,
+      commandName(args).toLowerCase(),
+    ) as Promise<void>;
+  }
+
+  #enqueue(
+    kind: number,
+    args: readonly CommandArg[],
+    batch: readonly BatchMember[] | undefined,
+    map: ReplyMapper<unknown>,
     options: CommandOptions | undefined,
     attempt = 0,
-  ): Promise<T> {
+    expected = 1,
+    confirms?: string,
+  ): Promise<unknown> {
+    const writer = this.#writer;
+    const mark = writer.length;
     try {
-      this.#writer.writeCommand(args);
+      if (batch === undefined) writer.writeCommand(args);
+      else for (const member of batch) writer.writeCommand(member.args);
     } catch (error) {
+      // Nothing of a batch that could not be encoded may leave.
+      writer.truncate(mark);
       return Promise.reject(error);
     }
     // One clock read per tick: commands issued together share it.
@@ -469,16 +434,19 @@ export class Connection {
       this.lastUsedAt = now;
     }
     const pending = new Pending(
+      kind,
       args,
+      batch,
       options,
       map,
-      options?.bytes === true,
       ++this.#seq,
       now,
+      expected,
+      confirms,
     );
     pending.attempt = attempt;
-    const promise = new Promise<T>((resolve, reject) => {
-      pending.resolve = resolve as (value: unknown) => void;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      pending.resolve = resolve;
       pending.reject = reject;
     });
     if (this.#queue.size === 0) this.#decoder.bytes = pending.bytes;
@@ -498,7 +466,7 @@ export class Connection {
     return promise;
   }
 
-  /** The slow path: a command with its own timeout or abort signal. */
+  /** The slow path: an entry with its own timeout or abort signal. */
   #guard(
     pending: Pending,
     timeout: number,
@@ -518,7 +486,7 @@ export class Connection {
       };
       signal.addEventListener("abort", pending.onAbort, { once: true });
     }
-    if (timeout > 0) {
+    if (timeout > 0 && timeout !== Infinity) {
       pending.timer = setTimeout(() => {
         if (pending.settled) return;
         this.#timeOut(pending, timeout);
@@ -539,7 +507,7 @@ export class Connection {
   }
 
   /*
-   * One timer serves every command with the default timeout: their deadlines
+   * One timer serves every entry with the default timeout: their deadlines
    * grow in queue order, so the timer only needs the earliest pending one.
    * It is not cleared when the queue empties; when it fires with nothing due
    * it re-arms for the next deadline or stays off.
@@ -573,7 +541,7 @@ export class Connection {
   }
 
   /**
-   * Destroys the connection when its oldest command is past its time and no
+   * Destroys the connection when its oldest entry is past its time and no
    * byte has arrived for `commandTimeout`: the server or the path to it is
    * gone, and nothing more will come.
    */
@@ -604,21 +572,38 @@ export class Connection {
   }
 
   #onReply(value: RespValue): void {
-    if (this.subscriber && this.#routeSubscriberMessage(value)) return;
-    const pending = this.#queue.shift();
+    const pending = this.#queue.peek();
+    if (
+      (this.#subscriber && this.#protocol === 2 &&
+        this.#routePubSub(value)) ||
+      this.#confirmRefused(pending, value)
+    ) return;
     if (pending === undefined) {
       throw new ProtocolError(
         "Cannot match the reply as no command is waiting for one",
       );
     }
-    const next = this.#queue.peek();
-    if (next === undefined) {
-      this.#decoder.bytes = this.#idleBytes;
-      this.#events.idle?.();
-      this.#settleDrained();
-    } else this.#decoder.bytes = next.bytes;
+    if (pending.kind === BATCH) {
+      pending.replies!.push(value);
+      if (--pending.remaining > 0) {
+        this.#decoder.bytes = pending.batch![pending.replies!.length].bytes ===
+          true;
+        return;
+      }
+    }
+    this.#shiftHead();
     if (pending.settled) return;
     pending.finish();
+    if (pending.kind === BATCH) {
+      const replies = pending.replies!;
+      const loading = loadingRefusal(pending.batch!, replies);
+      if (
+        loading !== undefined &&
+        this.#events.retry?.(pending, loading, false) === true
+      ) return;
+      pending.resolve(replies);
+      return;
+    }
     if (value instanceof ReplyError) {
       const error = new ReplyError(value.message, pending.name);
       // A server still loading its dataset refused the command unrun.
@@ -637,7 +622,47 @@ export class Connection {
     }
   }
 
-  #routeSubscriberMessage(value: RespValue): boolean {
+  /** Takes the head entry off the queue once all its replies are in. */
+  #shiftHead(): void {
+    this.#queue.shift();
+    const next = this.#queue.peek();
+    if (next === undefined) {
+      this.#decoder.bytes = this.#idleBytes;
+      this.#events.idle?.();
+      this.#settleDrained();
+    } else this.#decoder.bytes = next.bytes;
+  }
+
+  /**
+   * A subscription change answered with an error instead of confirmations
+   * (NOPERM, or a command refused in RESP2 subscriber mode).
+   */
+  #confirmRefused(pending: Pending | undefined, value: RespValue): boolean {
+    if (pending?.kind !== CONFIRM) return false;
+    if (!(value instanceof ReplyError)) {
+      throw new ProtocolError(
+        `Cannot match the reply as ${pending.name} waits for confirmations`,
+      );
+    }
+    this.#shiftHead();
+    if (!pending.settled) {
+      pending.finish();
+      pending.reject(new ReplyError(value.message, pending.name));
+    }
+    return true;
+  }
+
+  #onPush(value: RespValue[]): void {
+    if (!this.#routePubSub(value)) this.#events.push?.(value);
+  }
+
+  /**
+   * Routes a pub/sub message to the `push` event, or counts a confirmation
+   * towards the subscription change at the head of the queue.
+   *
+   * @returns Whether the value was a pub/sub message or confirmation.
+   */
+  #routePubSub(value: RespValue): boolean {
     if (!Array.isArray(value)) return false;
     const head = value[0];
     const kind = typeof head === "string"
@@ -645,38 +670,30 @@ export class Connection {
       : head instanceof Uint8Array
       ? textDecoder.decode(head)
       : undefined;
-    if (kind === undefined || !PUBSUB_KINDS.has(kind)) return false;
-    this.#events.push?.(value);
+    if (kind === undefined) return false;
+    if (MESSAGES.has(kind)) {
+      this.#events.push?.(value);
+      return true;
+    }
+    if (!CONFIRMATIONS.has(kind)) return false;
+    const pending = this.#queue.peek();
+    if (pending?.kind === CONFIRM && pending.confirms === kind) {
+      if (--pending.remaining === 0) {
+        this.#shiftHead();
+        if (!pending.settled) {
+          pending.finish();
+          pending.resolve(undefined);
+        }
+      }
+    } else {
+      // Not asked for: the server dropped a subscription by itself (a
+      // shard channel whose slot moved). The owner decides what to do.
+      this.#events.push?.(value);
+    }
     return true;
   }
 
-  /**
-   * Writes a command that gets no reply of its own: SUBSCRIBE and its kin,
-   * whose confirmations arrive as push messages (RESP3) or, on a connection
-   * in subscriber mode, as messages routed like pushes (RESP2).
-   *
-   * @param args The command.
-   * @throws {TypeError} When an argument cannot be encoded.
-   * @throws {ClosedError} When the connection is not ready.
-   */
-  sendNoReply(args: readonly CommandArg[]): void {
-    if (this.#state !== "ready") {
-      throw this.#error ??
-        new ClosedError(
-          `Cannot send ${
-            commandName(args)
-          } as the connection is ${this.#state}`,
-        );
-    }
-    this.#writer.writeCommand(args);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      this.#tickNow = Date.now();
-      queueMicrotask(this.#flush);
-    }
-  }
-
-  /** Decode bulk strings of push messages as bytes (pub/sub payloads). */
+  /** Decode bulk strings of pub/sub messages as bytes. */
   set pushBytes(value: boolean) {
     this.#decoder.pushBytes = value;
     this.#idleBytes = value;
@@ -708,7 +725,7 @@ export class Connection {
   close(): Promise<void> {
     if (this.#state === "ready") {
       this.#state = "closing";
-      this.#enqueue(["QUIT"], identity, undefined).then(
+      this.#enqueue(SINGLE, ["QUIT"], undefined, identity, undefined).then(
         () => this.#socket?.close(),
         () => this.destroy(),
       );
@@ -719,7 +736,7 @@ export class Connection {
   }
 
   /**
-   * Closes at once; every command in flight rejects with `error` (by default
+   * Closes at once; every entry in flight rejects with `error` (by default
    * a `ClosedError`).
    *
    * @param error Why the connection is destroyed.
@@ -757,19 +774,19 @@ export class Connection {
               `Cannot finish ${pending.name} as the connection to ${this.address} closed`,
             ),
         );
-      } else {
-        const applied = pending.seq <= written;
-        const why = error instanceof TimeoutError ? ` (${error.message})` : "";
-        const failure = new ConnectionError(
-          applied
-            ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost${why}; the command may or may not have been applied`
-            : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written${why}`,
-          { cause: error, mayHaveBeenApplied: applied },
-        );
-        // The owner may take the command over and send it again elsewhere.
-        if (this.#events.retry?.(pending, failure, applied) !== true) {
-          pending.reject(failure);
-        }
+        continue;
+      }
+      const applied = pending.seq <= written;
+      const why = error instanceof TimeoutError ? ` (${error.message})` : "";
+      const failure = new ConnectionError(
+        applied
+          ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost${why}; the command may or may not have been applied`
+          : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written${why}`,
+        { cause: error, mayHaveBeenApplied: applied },
+      );
+      // The owner may take the entry over and send it again elsewhere.
+      if (this.#events.retry?.(pending, failure, applied) !== true) {
+        pending.reject(failure);
       }
     }
     this.#events.close?.(this, error);

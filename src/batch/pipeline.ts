@@ -5,39 +5,21 @@
  * @module
  */
 
-import type { CommandOptions } from "./connection.ts";
-import type { RespValue } from "./resp/decode.ts";
-import { type CommandArg, commandName } from "./resp/encode.ts";
-import type { Command } from "./commands/_command.ts";
-import type { CommandTable } from "./commands/table.ts";
-import type { RedisCommands } from "./commands/methods.ts";
-import { BATCH, installCommands } from "./commands/_install.ts";
-import { asError, checkArgs, checkShared } from "./_batch.ts";
+import type { RespValue } from "../resp/decode.ts";
+import type { CommandArg } from "../resp/encode.ts";
+import type { Command } from "../commands/_command.ts";
+import type { CommandTable } from "../commands/table.ts";
+import { BATCH, type Executor } from "../_executor.ts";
+import { installCommands } from "../commands/_install.ts";
+import {
+  asError,
+  CommandList,
+  type ExecOptions,
+  mapReply,
+  type QueueOptions,
+} from "./_batch.ts";
 
-/** Options of {@linkcode Pipeline.exec} and {@linkcode Transaction.exec}. */
-export interface ExecOptions {
-  /**
-   * How long to wait for each reply, in milliseconds; `0` waits for ever.
-   *
-   * @default {the client's commandTimeout}
-   */
-  timeout?: number;
-  /**
-   * Gives up when aborted: `exec()` rejects with the signal's reason and the
-   * replies that still arrive are dropped.
-   */
-  signal?: AbortSignal;
-}
-
-/** Options of {@linkcode Pipeline.send} and {@linkcode Transaction.send}. */
-export interface QueueOptions {
-  /**
-   * Return bulk strings in this command's reply as `Uint8Array`.
-   *
-   * @default {false}
-   */
-  bytes?: boolean;
-}
+export type { ExecOptions, QueueOptions };
 
 /**
  * What a pipeline's `exec()` resolves to: each command's result in order,
@@ -73,11 +55,13 @@ export interface Pipeline<R extends unknown[] = []>
  * `client.pipeline()` or `lease.pipeline()`; it has a chainable method per
  * typed command, and `send()` for any other.
  *
- * `exec()` resolves to every result in order. A command that fails does not
- * fail the others: its slot holds its `ReplyError` (or, when the connection
- * fails, the `ConnectionError` / `TimeoutError` it got), so the shape of the
- * result never depends on what failed. Check a slot with
- * `instanceof Error` before using it.
+ * `exec()` resolves to every result in order. A command the server refuses
+ * does not fail the others: its slot holds its `ReplyError`. The pipeline
+ * travels as one unit: a timeout, an abort, a lost connection or a retry
+ * acts on all of its commands at once, so when one of those ends it, every
+ * slot holds that same error (a `ConnectionError` says whether the commands
+ * may have been applied). Check a slot with `instanceof Error` before
+ * using it.
  *
  * A pipeline on the client refuses commands that change connection state
  * (SELECT, WATCH, ...) or block (BLPOP, ...), which would disturb other
@@ -100,16 +84,13 @@ export interface Pipeline<R extends unknown[] = []>
  * ```
  */
 export class Pipeline<R extends unknown[] = []> {
-  readonly #executor: RedisCommands;
-  readonly #shared: boolean;
-  readonly #commands: Command<unknown>[] = [];
-  #executed = false;
+  readonly #list: CommandList;
 
   static {
-    installCommands(
-      Pipeline.prototype,
-      (self, command) => (self as Pipeline<unknown[]>).#queue(command),
-    );
+    installCommands(Pipeline.prototype, (self, command) => {
+      (self as Pipeline).#list.queue(command);
+      return self;
+    });
   }
 
   /**
@@ -121,28 +102,13 @@ export class Pipeline<R extends unknown[] = []> {
    * connections (a client): commands that change connection state or block
    * are then refused.
    */
-  constructor(executor: RedisCommands, shared = false) {
-    this.#executor = executor;
-    this.#shared = shared;
+  constructor(executor: Executor, shared = false) {
+    this.#list = new CommandList(executor, shared, "pipeline");
   }
 
   /** The number of commands queued. */
   get length(): number {
-    return this.#commands.length;
-  }
-
-  #queue(command: Command<unknown>): this {
-    if (this.#executed) {
-      throw new TypeError(
-        `Cannot queue ${
-          commandName(command.args)
-        } as the pipeline was already executed`,
-      );
-    }
-    checkArgs(command.args, "pipeline");
-    if (this.#shared) checkShared(command, "pipeline");
-    this.#commands.push(command);
-    return this;
+    return this.#list.length;
   }
 
   /**
@@ -167,21 +133,18 @@ export class Pipeline<R extends unknown[] = []> {
     args: readonly CommandArg[],
     options?: QueueOptions,
   ): Pipeline<[...R, RespValue]> {
-    if (!Array.isArray(args)) checkArgs(args, "pipeline");
-    const command: Command<RespValue> = options?.bytes === true
-      ? { args: args as CommandArg[], map: identity, bytes: true }
-      : { args: args as CommandArg[], map: identity };
-    return this.#queue(command) as unknown as Pipeline<[...R, RespValue]>;
+    this.#list.queueRaw(args, options);
+    return this as unknown as Pipeline<[...R, RespValue]>;
   }
 
   /**
    * Sends every queued command back to back in one write on one connection
-   * and waits for all the replies. It resolves even when commands fail:
-   * each failed command's slot holds its error (server error replies, and
-   * connection failures or timeouts, for the commands they hit). An empty
+   * and waits for all the replies. It resolves even when commands fail: a
+   * command the server refused holds its `ReplyError`; a failure of the
+   * whole unit (connection lost, timeout) is in every slot. An empty
    * pipeline resolves to `[]` without touching the network.
    *
-   * @param options A timeout for each reply and an abort signal.
+   * @param options A timeout for the replies and an abort signal.
    * @returns The results in the order the commands were queued, each either
    * the command's typed result or the `Error` it failed with.
    * @throws {TypeError} When the pipeline was already executed (thrown
@@ -190,43 +153,36 @@ export class Pipeline<R extends unknown[] = []> {
    * aborts.
    */
   exec(options?: ExecOptions): Promise<PipelineResults<R>> {
-    if (this.#executed) {
-      throw new TypeError(
-        "Cannot execute the pipeline as it was already executed",
-      );
-    }
-    this.#executed = true;
-    if (this.#commands.length === 0) {
+    const commands = this.#list.take("execute");
+    if (commands.length === 0) {
       return Promise.resolve([] as unknown as PipelineResults<R>);
     }
-    return this.#send(options);
+    return this.#send(commands, options);
   }
 
-  async #send(options: ExecOptions | undefined): Promise<PipelineResults<R>> {
-    const commands = this.#commands;
+  async #send(
+    commands: Command<unknown>[],
+    options: ExecOptions | undefined,
+  ): Promise<PipelineResults<R>> {
     const signal = options?.signal;
-    const sendOptions: CommandOptions | undefined = options === undefined
-      ? undefined
-      : { timeout: options.timeout, signal };
-    let settled: PromiseSettledResult<unknown>[];
+    let replies: RespValue[];
     try {
-      const promises = await this.#executor[BATCH](commands, sendOptions);
-      settled = await Promise.allSettled(promises);
+      replies = await this.#list.executor[BATCH](
+        commands,
+        options === undefined ? undefined : {
+          timeout: options.timeout,
+          signal,
+        },
+      );
     } catch (error) {
-      // No connection took the batch (closed client, pool timeout, full
-      // queue): every command failed the same way, so every slot says so.
       if (signal?.aborted && error === signal.reason) throw error;
+      // The unit failed as a whole (closed client, pool timeout, full
+      // queue, lost connection, timeout): every slot says so.
       const reason = asError(error);
       return commands.map(() => reason) as unknown as PipelineResults<R>;
     }
-    if (
-      signal?.aborted &&
-      settled.some((r) => r.status === "rejected" && r.reason === signal.reason)
-    ) throw signal.reason;
-    return settled.map((result) =>
-      result.status === "fulfilled" ? result.value : asError(result.reason)
+    return replies.map((reply, i) =>
+      mapReply(commands[i], reply)
     ) as unknown as PipelineResults<R>;
   }
 }
-
-const identity = (reply: RespValue): RespValue => reply;

@@ -1,0 +1,88 @@
+/**
+ * The handshake of a new connection: HELLO (with AUTH and SETNAME), or AUTH
+ * and CLIENT SETNAME on servers without HELLO, then SELECT.
+ *
+ * @module
+ */
+
+import { ReplyError } from "../errors.ts";
+import type { RespValue } from "../resp/decode.ts";
+import type { CommandArg } from "../resp/encode.ts";
+import type { ResolvedOptions } from "../options.ts";
+
+/** The settings the handshake reads. */
+export type HandshakeSettings = Pick<
+  ResolvedOptions,
+  "username" | "password" | "db" | "protocol" | "name"
+>;
+
+/** What the handshake agreed. */
+export interface HandshakeResult {
+  /** The RESP version the connection speaks. */
+  readonly protocol: 2 | 3;
+  /** The server's id of this connection, when HELLO told it. */
+  readonly clientId: number | undefined;
+}
+
+function isUnknownCommand(error: unknown): boolean {
+  return error instanceof ReplyError &&
+    (/unknown command/i.test(error.message) || error.prefix === "NOPROTO");
+}
+
+function idOf(hello: RespValue): number | undefined {
+  if (hello instanceof Map) {
+    const id = hello.get("id");
+    return typeof id === "number" ? id : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the handshake through `send`, which queues a command on the new
+ * connection and resolves with its reply.
+ *
+ * @param settings Who to authenticate as, the name, the database.
+ * @param send Sends one handshake command.
+ * @returns The protocol agreed and the connection's id.
+ * @throws {ReplyError} When the server refuses a step (a wrong password).
+ */
+export async function handshake(
+  settings: HandshakeSettings,
+  send: (args: readonly CommandArg[]) => Promise<RespValue>,
+): Promise<HandshakeResult> {
+  const s = settings;
+  const auth: string[] = s.password === undefined
+    ? []
+    : ["AUTH", s.username ?? "default", s.password];
+  const setName: string[] = s.name === undefined ? [] : ["SETNAME", s.name];
+  let protocol: 2 | 3 = 2;
+  let clientId: number | undefined;
+  let helloFailed = false;
+  if (s.protocol === 3) {
+    try {
+      clientId = idOf(await send(["HELLO", "3", ...auth, ...setName]));
+      protocol = 3;
+    } catch (error) {
+      if (!isUnknownCommand(error)) throw error;
+      helloFailed = true;
+    }
+  }
+  const setup: Promise<unknown>[] = [];
+  if (s.protocol === 2 || helloFailed) {
+    if (s.password !== undefined) {
+      setup.push(send(
+        s.username === undefined
+          ? ["AUTH", s.password]
+          : ["AUTH", s.username, s.password],
+      ));
+    }
+    if (s.name !== undefined) setup.push(send(["CLIENT", "SETNAME", s.name]));
+  }
+  if (s.db !== 0) setup.push(send(["SELECT", s.db]));
+  // Wait for all so that none is left unobserved, then report the first.
+  const results = await Promise.allSettled(setup);
+  for (const result of results) {
+    if (result.status === "rejected") throw result.reason;
+  }
+  return { protocol, clientId };
+}
