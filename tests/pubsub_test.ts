@@ -4,8 +4,10 @@ import {
   type Client,
   ClosedError,
   createClient,
+  ReplyError,
   type Subscription,
 } from "../mod.ts";
+import { FaultProxy } from "./faults/_peers.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { sleep, waitFor } from "./_util.ts";
 
@@ -185,5 +187,131 @@ for (const protocol of [2, 3] as const) {
         }
       },
     );
+
+    test(
+      "Client.subscribe() rejects with the server's NOPERM and opens no more connections",
+      T,
+      async () => {
+        const user = `nochannels${protocol}`;
+        await redis.send([
+          "ACL",
+          "SETUSER",
+          user,
+          "on",
+          ">pw",
+          "+@all",
+          "~*",
+          "resetchannels",
+        ]);
+        const client = createClient(server.url, {
+          protocol,
+          username: user,
+          password: "pw",
+        });
+        try {
+          await assert.rejects(
+            client.subscribe("secret"),
+            (e: unknown) => e instanceof ReplyError && e.prefix === "NOPERM",
+          );
+          const created = client.stats().created;
+          await sleep(500);
+          assert.equal(client.stats().created, created, "no reconnect loop");
+          assert.equal(client.stats().leased, 0);
+          // The same client still does everything else.
+          assert.equal(await client.ping(), "PONG");
+        } finally {
+          await client.close();
+          await redis.send(["ACL", "DELUSER", user]);
+        }
+      },
+    );
+
+    test(
+      "Subscription backs off and reports errors when the server refuses to resubscribe",
+      T,
+      async () => {
+        const user = `revoked${protocol}`;
+        await redis.send([
+          "ACL",
+          "SETUSER",
+          user,
+          "on",
+          ">pw",
+          "+@all",
+          "~*",
+          "&feed",
+        ]);
+        const client = createClient(server.url, {
+          protocol,
+          username: user,
+          password: "pw",
+        });
+        try {
+          const sub = await client.subscribe("feed");
+          const errors: Error[] = [];
+          sub.addEventListener("error", (e) => errors.push(e.detail.error));
+          const created = client.stats().created;
+          // Revoking the channel makes the server drop the subscriber; each
+          // attempt to subscribe again is refused.
+          await redis.send(["ACL", "SETUSER", user, "resetchannels"]);
+          await sleep(1_000);
+          const opened = client.stats().created - created;
+          assert.ok(
+            opened >= 1 && opened <= 15,
+            `${opened} connections in 1 s`,
+          );
+          assert.ok(errors.length >= 1, "error events");
+          assert.ok(errors.every((e) => e instanceof ReplyError));
+          await sub.close();
+        } finally {
+          await client.close();
+          await redis.send(["ACL", "DELUSER", user]);
+        }
+      },
+    );
+
+    test(
+      "Subscription heartbeat finds a silently dead connection, resubscribes and says so",
+      T,
+      async () => {
+        const proxy = await new FaultProxy(server.port).start();
+        const client = createClient(proxy.url, { protocol });
+        try {
+          const sub = await client.subscribe("beats", {
+            heartbeatInterval: 200,
+          });
+          const reconnects: number[] = [];
+          sub.addEventListener("reconnect", (e) => {
+            reconnects.push(e.detail.downtimeMs);
+          });
+          // The connection goes half-open: nothing arrives, nothing closes.
+          proxy.halfOpenExisting();
+          await waitFor(() => reconnects.length === 1, 3_000);
+          assert.equal(sub.reconnects, 1);
+          const got = take(sub, 1);
+          await waitFor(
+            async () => (await redis.publish("beats", "after")) === 1,
+            3_000,
+          );
+          assert.equal((await got)[0].message, "after");
+          await sub.close();
+        } finally {
+          await client.close();
+          await proxy.stop();
+        }
+      },
+    );
+
+    test("Client.close() ends open subscriptions at once", T, async () => {
+      const client = createClient(server.url, { protocol });
+      const sub = await client.subscribe("quick");
+      const started = Date.now();
+      await client.close();
+      assert.ok(
+        Date.now() - started < 1_000,
+        `took ${Date.now() - started} ms`,
+      );
+      assert.equal(sub.closed, true);
+    });
   });
 }
