@@ -1,0 +1,333 @@
+/**
+ * Leasing: handing out exclusive connections to callers of `acquire`, in
+ * FIFO order and within each caller's deadline, never more than
+ * `maxLeases` at once, and taking them back clean.
+ *
+ * @module
+ */
+
+import { ClosedError, PoolTimeoutError } from "../errors.ts";
+import type { PoolConnection, Slot } from "./_slot.ts";
+import type { SharedConnections } from "./_shared.ts";
+import { type Waiter, Waiters } from "./_waiters.ts";
+import { LeakTracker } from "./_leaks.ts";
+import { type LeaseState, resetConnection } from "./_reset.ts";
+import type {
+  AcquireOptions,
+  LeaseFactory,
+  LeaseOwner,
+  PoolEmitter,
+  PoolSettings,
+} from "./types.ts";
+
+/** What leasing needs from its pool. */
+export interface LeasingHost<C extends PoolConnection> {
+  readonly settings: PoolSettings;
+  readonly shared: SharedConnections<C>;
+  /** What leases call back (the pool). */
+  readonly owner: LeaseOwner;
+  readonly emit: PoolEmitter;
+  /** Whether the pool was closed. */
+  closed(): boolean;
+  /** Whether another connection may be opened now (room, no backoff). */
+  canOpen(): boolean;
+  /** Connections being opened. */
+  connecting(): number;
+  /** Opens another connection. */
+  open(): void;
+  /** The pool's slots, to find draining ones. */
+  slots(): Iterable<Slot<C>>;
+  /** Makes sure maintenance runs (long-hold warnings). */
+  maintain(): void;
+}
+
+/** Exclusive connections and the callers waiting for them. */
+export class Leasing<C extends PoolConnection, L extends object> {
+  readonly #host: LeasingHost<C>;
+  readonly #makeLease: LeaseFactory<L>;
+  readonly #waiters: Waiters<L>;
+  readonly #leaks: LeakTracker;
+  /** Shared connections taking no more commands, to be leased once idle. */
+  #draining = 0;
+  #leased = 0;
+  #leakCount = 0;
+  #released: (() => void) | undefined;
+
+  constructor(host: LeasingHost<C>, makeLease: LeaseFactory<L>) {
+    this.#host = host;
+    this.#makeLease = makeLease;
+    const settings = host.settings;
+    this.#leaks = new LeakTracker(
+      settings.leakDetection,
+      (slot) => this.#onLeak(slot as Slot<C>),
+    );
+    this.#waiters = new Waiters<L>({
+      expired: (waitedMs) =>
+        new PoolTimeoutError(
+          `Cannot acquire a connection within ${waitedMs} ms as all ${settings.maxLeases} connections that leases may hold are in use (${this.#leased} leased, ${this.#waiters.size} others waiting; pool.maxLeases)`,
+        ),
+      left: () => this.#undrain(),
+    });
+  }
+
+  /** Connections held by leases. */
+  get leased(): number {
+    return this.#leased;
+  }
+
+  /** Callers waiting. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /** Leases collected without release. */
+  get leaks(): number {
+    return this.#leakCount;
+  }
+
+  /** Whether leases dropped without release are detected. */
+  get leakTracking(): boolean {
+    return this.#leaks.available;
+  }
+
+  /** Whether leases may take one more connection. */
+  #mayLease(): boolean {
+    return this.#leased + this.#draining < this.#host.settings.maxLeases;
+  }
+
+  /** Borrows an exclusive connection. */
+  acquire(options?: AcquireOptions): Promise<L> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeout = options?.timeout ?? this.#host.settings.acquireTimeout;
+    if (typeof timeout !== "number" || !(timeout > 0)) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot acquire a connection as timeout must be a positive number of milliseconds (or Infinity), got ${timeout}`,
+        ),
+      );
+    }
+    const origin = this.#leaks.origin();
+    return new Promise<L>((resolve, reject) => {
+      const waiter = this.#waiters.create(
+        timeout,
+        signal,
+        origin,
+        resolve,
+        reject,
+      );
+      // Fast path: an idle connection and nobody ahead; no timer needed.
+      if (this.#waiters.size === 0 && this.#mayLease()) {
+        const idle = this.#host.shared.takeIdle();
+        if (idle !== undefined) {
+          this.#handOut(idle, waiter);
+          return;
+        }
+      }
+      this.#waiters.push(waiter);
+      this.service();
+    });
+  }
+
+  /**
+   * A connection just opened: a waiter takes it (when no queued command
+   * needs it first).
+   *
+   * @returns Whether a waiter took it.
+   */
+  offer(slot: Slot<C>): boolean {
+    if (
+      this.#host.shared.queued > 0 || this.#waiters.size <= this.#draining ||
+      !this.#mayLease()
+    ) return false;
+    this.#handOut(slot, this.#waiters.shift()!);
+    return true;
+  }
+
+  /** Gives waiters idle connections, opens new ones, or drains busy ones. */
+  service(): void {
+    const host = this.#host;
+    while (this.#waiters.size > 0 && this.#mayLease()) {
+      const idle = host.shared.takeIdle();
+      if (idle !== undefined) {
+        this.#handOut(idle, this.#waiters.shift()!);
+        continue;
+      }
+      const unserved = this.#waiters.size - this.#draining - host.connecting();
+      if (unserved <= 0) return;
+      if (host.canOpen()) {
+        host.open();
+        continue;
+      }
+      // Full: stop sending multiplexed commands to the least busy shared
+      // connection, and lease it once its replies are in.
+      const slot = host.shared.takeLeastBusy();
+      if (slot === undefined) return;
+      slot.state = "draining";
+      this.#draining++;
+    }
+  }
+
+  /** Returns draining connections no waiter needs any more. */
+  #undrain(): void {
+    if (this.#draining <= this.#waiters.size) return;
+    for (const slot of this.#host.slots()) {
+      if (slot.state === "draining" && this.#draining > this.#waiters.size) {
+        this.#draining--;
+        this.#share(slot);
+      }
+    }
+  }
+
+  #share(slot: Slot<C>): void {
+    this.#host.shared.add(slot);
+    this.service();
+  }
+
+  /** A connection's last reply arrived: lease it if it was draining. */
+  onIdle(slot: Slot<C>): void {
+    if (slot.state !== "draining") return;
+    this.#draining--;
+    const waiter = this.#waiters.shift();
+    if (waiter === undefined) this.#share(slot);
+    else this.#handOut(slot, waiter);
+  }
+
+  /** A connection closed while it was draining or leased. */
+  onClosed(was: Slot["state"]): void {
+    if (was === "draining") this.#draining--;
+    if (was === "leased") this.#leaseEnded();
+  }
+
+  #handOut(slot: Slot<C>, waiter: Waiter<L>): void {
+    slot.state = "leased";
+    this.#leased++;
+    const settings = this.#host.settings;
+    const idleFor = Date.now() - slot.connection.lastUsedAt;
+    const interval = settings.healthCheckInterval;
+    if (interval > 0 && idleFor > interval) {
+      // Idle long enough that the socket may have died quietly: check it
+      // before the caller relies on it. On failure the caller waits on,
+      // within its own deadline.
+      this.#waiters.arm(waiter);
+      slot.connection.send(["PING"], undefined, {
+        timeout: Math.min(settings.connectTimeout, settings.commandTimeout),
+      }).then(
+        () => this.#give(slot, waiter),
+        (error: Error) => {
+          slot.connection.destroy(error);
+          this.#waiters.push(waiter, true);
+          this.service();
+        },
+      );
+      return;
+    }
+    this.#give(slot, waiter);
+  }
+
+  #give(slot: Slot<C>, waiter: Waiter<L>): void {
+    if (waiter.settled) {
+      // It timed out or was aborted while its connection was checked.
+      this.#leaseEnded();
+      this.#reuse(slot);
+      return;
+    }
+    slot.acquiredAt = Date.now();
+    slot.origin = waiter.origin;
+    slot.longHoldReported = false;
+    slot.onPush = undefined;
+    const lease = this.#makeLease(this.#host.owner, slot);
+    // Tracked even with leakDetection off: a dropped lease's slot is
+    // reclaimed either way; the setting only decides whether its acquire
+    // stack is recorded.
+    this.#leaks.track(lease, slot);
+    this.#host.maintain();
+    this.#waiters.resolve(waiter, lease);
+  }
+
+  /** A leased slot back from its lease, clean: the next waiter or shared. */
+  #reuse(slot: Slot<C>): void {
+    const waiter = this.#mayLease() ? this.#waiters.shift() : undefined;
+    if (waiter !== undefined) {
+      slot.state = "leased";
+      this.#leased++;
+      this.#give(slot, waiter);
+    } else this.#share(slot);
+  }
+
+  #leaseEnded(): void {
+    this.#leased--;
+    if (this.#leased === 0) this.#released?.();
+  }
+
+  /** Returns a lease's connection, undoing the state it left. */
+  async release(
+    slot: Slot<C>,
+    lease: object,
+    state: LeaseState,
+  ): Promise<void> {
+    this.#leaks.untrack(lease);
+    if (slot.state !== "leased") return; // its connection closed meanwhile
+    const connection = slot.connection;
+    const settings = this.#host.settings;
+    // Replies still on their way (commands not awaited, timed out, or the
+    // handshake's) are waited for, so the next user gets only its own; a
+    // connection that never answers them is declared dead by its timeouts.
+    if (connection.inFlight > 0 && !state.unrecoverable) {
+      await connection.drained();
+      if (slot.state !== "leased") return;
+    }
+    const tooOld = settings.maxLifetime > 0 &&
+      Date.now() - connection.createdAt > settings.maxLifetime;
+    if (
+      state.unrecoverable || connection.inFlight > 0 || tooOld ||
+      this.#host.closed() ||
+      !await resetConnection(connection, state, settings)
+    ) {
+      connection.destroy();
+      return;
+    }
+    if (slot.state !== "leased") return;
+    this.#leaseEnded();
+    this.#reuse(slot);
+  }
+
+  /** Destroys a lease's connection instead of returning it. */
+  destroy(slot: Slot, lease: object, error?: Error): void {
+    this.#leaks.untrack(lease);
+    slot.connection.destroy(
+      error ??
+        new ClosedError("Cannot finish the command as its lease was destroyed"),
+    );
+  }
+
+  #onLeak(slot: Slot<C>): void {
+    this.#leakCount++;
+    // Its connection's state is unknown; if it still holds the slot, free it.
+    if (slot.state === "leased") {
+      slot.connection.destroy(
+        new ClosedError("Cannot finish the command as its lease was leaked"),
+      );
+    }
+    this.#leaks.report(slot, (report) => this.#host.emit("leak", report));
+  }
+
+  /** Resolves once no connection is leased (for a graceful close). */
+  released(): Promise<void> {
+    if (this.#leased === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#released = resolve);
+  }
+
+  /** After a failed connection attempt: waiters count a try. */
+  afterConnectFailure(
+    retry: (attempt: number) => number | undefined,
+    failure: () => Error,
+  ): void {
+    this.#waiters.afterConnectFailure(retry, failure);
+  }
+
+  /** Fails every waiter. */
+  rejectAll(error: Error): void {
+    this.#waiters.rejectAll(error);
+  }
+}
