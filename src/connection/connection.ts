@@ -13,13 +13,12 @@ import {
   ReplyError,
   TimeoutError,
 } from "../errors.ts";
-import { Queue } from "../_queue.ts";
 import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
 import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Transport, TransportSocket } from "../transport/types.ts";
-import { loadingRefusal } from "../policy/retry_rules.ts";
 import { handshake } from "./_handshake.ts";
+import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
 import {
   BATCH,
   type BatchMember,
@@ -34,29 +33,9 @@ import {
 export type { BatchMember, CommandOptions, LostCommand, ReplyMapper };
 
 /** What a connection tells its owner. */
-export interface ConnectionEvents {
+export interface ConnectionEvents extends ReplyEvents {
   /** The connection closed; `error` says why when it failed. */
   close?(connection: Connection, error: Error | undefined): void;
-  /**
-   * A RESP3 push message, or a pub/sub message (RESP2), that no entry of
-   * the queue waits for.
-   */
-  push?(message: RespValue[]): void;
-  /** An entry timed out. */
-  timeout?(): void;
-  /** The last reply in flight arrived: nothing is pending now. */
-  idle?(): void;
-  /**
-   * An entry failed in a way that sending it again might fix: its
-   * connection was lost before the reply came, or the server answered that
-   * it is still loading its data (and so ran none of it). Return `true` to
-   * take the entry over (to retry it); otherwise it rejects with `error`.
-   */
-  retry?(
-    command: LostCommand,
-    error: ConnectionError | ReplyError,
-    mayHaveBeenApplied: boolean,
-  ): boolean;
 }
 
 /** The settings a connection needs. */
@@ -85,26 +64,13 @@ export type ConnectionState =
   | "closed";
 
 const identity: ReplyMapper<RespValue> = (reply) => reply;
-const textDecoder = new TextDecoder();
-
-/** Pub/sub messages; and the confirmations, by what confirms them. */
-const MESSAGES = new Set(["message", "pmessage", "smessage"]);
-const CONFIRMATIONS = new Set([
-  "subscribe",
-  "psubscribe",
-  "ssubscribe",
-  "unsubscribe",
-  "punsubscribe",
-  "sunsubscribe",
-]);
 
 /**
  * One socket to one server with any number of entries in flight.
  *
- * Replies are matched to entries in the order the entries were written. An
- * entry that times out or is aborted stays in the queue, marked settled, so
- * its replies are read and dropped when they come and later replies stay
- * matched to their own entries.
+ * Replies are matched to entries in the order the entries were written (the
+ * reply queue, `_replies.ts`); this class owns the socket, the handshake,
+ * the writes and the connection's life.
  */
 export class Connection {
   readonly #settings: ConnectionSettings;
@@ -112,7 +78,7 @@ export class Connection {
   readonly #events: ConnectionEvents;
   readonly #writer = new RespWriter();
   readonly #decoder: Decoder;
-  readonly #queue = new Queue<Pending>();
+  readonly #queue: ReplyQueue;
   #socket: TransportSocket | undefined;
   #state: ConnectionState = "new";
   #protocol: 2 | 3 = 2;
@@ -121,17 +87,10 @@ export class Connection {
   #flushScheduled = false;
   /** The time read when the current tick's first command was issued. */
   #tickNow = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #lastDataAt = 0;
   #closed: Promise<void>;
   #resolveClosed!: () => void;
-  #drainedPromise: Promise<void> | undefined;
-  #resolveDrained: (() => void) | undefined;
   #error: Error | undefined;
-  /** How the decoder reads replies that no command waits for (pub/sub). */
-  #idleBytes = false;
-  /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
-  #subscriber = false;
   /** The server's id of this connection, once known. */
   clientId: number | undefined;
   /** When the connection was created, in epoch milliseconds. */
@@ -155,9 +114,25 @@ export class Connection {
     this.#settings = settings;
     this.#transport = transport;
     this.#events = events;
+    // deno-lint-ignore no-this-alias
+    const connection = this;
+    this.#queue = new ReplyQueue({
+      events,
+      get decoder() {
+        return connection.#decoder;
+      },
+      get address() {
+        return connection.address;
+      },
+      commandTimeout: settings.commandTimeout,
+      lastDataAt: () => this.#lastDataAt,
+      resp2: () => this.#protocol === 2,
+      answered: () => this.lastUsedAt = this.#lastDataAt,
+      dead: (error) => this.destroy(error),
+    });
     this.#decoder = new Decoder({
-      reply: (value) => this.#onReply(value),
-      push: (value) => this.#onPush(value),
+      reply: (value) => this.#queue.onReply(value),
+      push: (value) => this.#queue.onPush(value),
     }, settings.limits);
     this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
   }
@@ -188,20 +163,7 @@ export class Connection {
    * @returns A promise for that moment.
    */
   drained(): Promise<void> {
-    if (this.#queue.size === 0 || this.#state === "closed") {
-      return Promise.resolve();
-    }
-    this.#drainedPromise ??= new Promise((resolve) =>
-      this.#resolveDrained = resolve
-    );
-    return this.#drainedPromise;
-  }
-
-  #settleDrained(): void {
-    const resolve = this.#resolveDrained;
-    if (resolve === undefined) return;
-    this.#drainedPromise = this.#resolveDrained = undefined;
-    resolve();
+    return this.#state === "closed" ? Promise.resolve() : this.#queue.drained();
   }
 
   /** Resolves once the connection has closed. */
@@ -394,7 +356,7 @@ export class Connection {
     if (this.#state !== "ready") {
       return Promise.reject(this.#notReady(commandName(args)));
     }
-    this.#subscriber = true;
+    this.#queue.subscriber = true;
     return this.#enqueue(
       CONFIRM,
       args,
@@ -449,50 +411,12 @@ export class Connection {
       pending.resolve = resolve;
       pending.reject = reject;
     });
-    if (this.#queue.size === 0) this.#decoder.bytes = pending.bytes;
-    this.#queue.push(pending);
+    this.#queue.add(pending);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
     }
-    const timeout = options?.timeout;
-    const signal = options?.signal;
-    if (timeout === undefined && signal === undefined) {
-      pending.deadline = now + this.#settings.commandTimeout;
-      if (this.#timer === undefined) this.#armTimer(pending.deadline);
-    } else {
-      this.#guard(pending, timeout ?? this.#settings.commandTimeout, signal);
-    }
     return promise;
-  }
-
-  /** The slow path: an entry with its own timeout or abort signal. */
-  #guard(
-    pending: Pending,
-    timeout: number,
-    signal: AbortSignal | undefined,
-  ): void {
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        pending.finish();
-        pending.reject(signal.reason);
-        return;
-      }
-      pending.signal = signal;
-      pending.onAbort = () => {
-        if (pending.settled) return;
-        pending.finish();
-        pending.reject(signal.reason);
-      };
-      signal.addEventListener("abort", pending.onAbort, { once: true });
-    }
-    if (timeout > 0 && timeout !== Infinity) {
-      pending.timer = setTimeout(() => {
-        if (pending.settled) return;
-        this.#timeOut(pending, timeout);
-        this.#checkDead(Date.now());
-      }, timeout);
-    }
   }
 
   #flush = (): void => {
@@ -501,62 +425,6 @@ export class Connection {
     this.#writtenSeq = this.#seq;
     this.#socket.write(this.#writer.take());
   };
-
-  #armTimer(at: number): void {
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, at - Date.now()));
-  }
-
-  /*
-   * One timer serves every entry with the default timeout: their deadlines
-   * grow in queue order, so the timer only needs the earliest pending one.
-   * It is not cleared when the queue empties; when it fires with nothing due
-   * it re-arms for the next deadline or stays off.
-   */
-  #onTimer = (): void => {
-    this.#timer = undefined;
-    const now = Date.now();
-    const timeout = this.#settings.commandTimeout;
-    let next = 0;
-    for (let i = 0; i < this.#queue.size; i++) {
-      const pending = this.#queue.at(i)!;
-      if (pending.settled || pending.deadline === 0) continue;
-      if (pending.deadline > now) {
-        next = pending.deadline;
-        break;
-      }
-      this.#timeOut(pending, timeout);
-    }
-    if (this.#checkDead(now)) return;
-    if (next !== 0) this.#armTimer(next);
-  };
-
-  #timeOut(pending: Pending, timeout: number): void {
-    pending.finish();
-    pending.reject(
-      new TimeoutError(
-        `Cannot get a reply to ${pending.name} from ${this.address} within ${timeout} ms`,
-      ),
-    );
-    this.#events.timeout?.();
-  }
-
-  /**
-   * Destroys the connection when its oldest entry is past its time and no
-   * byte has arrived for `commandTimeout`: the server or the path to it is
-   * gone, and nothing more will come.
-   */
-  #checkDead(now: number): boolean {
-    const head = this.#queue.peek();
-    if (head === undefined || !head.settled) return false;
-    const silentFor = now - Math.max(this.#lastDataAt, head.issuedAt);
-    if (silentFor < this.#settings.commandTimeout) return false;
-    this.destroy(
-      new TimeoutError(
-        `Cannot use the connection to ${this.address} as it sent nothing for ${silentFor} ms with commands outstanding`,
-      ),
-    );
-    return true;
-  }
 
   #onData(chunk: Uint8Array): void {
     this.#lastDataAt = Date.now();
@@ -571,132 +439,10 @@ export class Connection {
     }
   }
 
-  #onReply(value: RespValue): void {
-    const pending = this.#queue.peek();
-    if (
-      (this.#subscriber && this.#protocol === 2 &&
-        this.#routePubSub(value)) ||
-      this.#confirmRefused(pending, value)
-    ) return;
-    if (pending === undefined) {
-      throw new ProtocolError(
-        "Cannot match the reply as no command is waiting for one",
-      );
-    }
-    if (pending.kind === BATCH) {
-      pending.replies!.push(value);
-      if (--pending.remaining > 0) {
-        this.#decoder.bytes = pending.batch![pending.replies!.length].bytes ===
-          true;
-        return;
-      }
-    }
-    this.#shiftHead();
-    if (pending.settled) return;
-    pending.finish();
-    if (pending.kind === BATCH) {
-      const replies = pending.replies!;
-      const loading = loadingRefusal(pending.batch!, replies);
-      if (
-        loading !== undefined &&
-        this.#events.retry?.(pending, loading, false) === true
-      ) return;
-      pending.resolve(replies);
-      return;
-    }
-    if (value instanceof ReplyError) {
-      const error = new ReplyError(value.message, pending.name);
-      // A server still loading its dataset refused the command unrun.
-      if (
-        error.prefix === "LOADING" &&
-        this.#events.retry?.(pending, error, false) === true
-      ) return;
-      pending.reject(error);
-      return;
-    }
-    this.lastUsedAt = this.#lastDataAt;
-    try {
-      pending.resolve(pending.map(value));
-    } catch (error) {
-      pending.reject(error);
-    }
-  }
-
-  /** Takes the head entry off the queue once all its replies are in. */
-  #shiftHead(): void {
-    this.#queue.shift();
-    const next = this.#queue.peek();
-    if (next === undefined) {
-      this.#decoder.bytes = this.#idleBytes;
-      this.#events.idle?.();
-      this.#settleDrained();
-    } else this.#decoder.bytes = next.bytes;
-  }
-
-  /**
-   * A subscription change answered with an error instead of confirmations
-   * (NOPERM, or a command refused in RESP2 subscriber mode).
-   */
-  #confirmRefused(pending: Pending | undefined, value: RespValue): boolean {
-    if (pending?.kind !== CONFIRM) return false;
-    if (!(value instanceof ReplyError)) {
-      throw new ProtocolError(
-        `Cannot match the reply as ${pending.name} waits for confirmations`,
-      );
-    }
-    this.#shiftHead();
-    if (!pending.settled) {
-      pending.finish();
-      pending.reject(new ReplyError(value.message, pending.name));
-    }
-    return true;
-  }
-
-  #onPush(value: RespValue[]): void {
-    if (!this.#routePubSub(value)) this.#events.push?.(value);
-  }
-
-  /**
-   * Routes a pub/sub message to the `push` event, or counts a confirmation
-   * towards the subscription change at the head of the queue.
-   *
-   * @returns Whether the value was a pub/sub message or confirmation.
-   */
-  #routePubSub(value: RespValue): boolean {
-    if (!Array.isArray(value)) return false;
-    const head = value[0];
-    const kind = typeof head === "string"
-      ? head
-      : head instanceof Uint8Array
-      ? textDecoder.decode(head)
-      : undefined;
-    if (kind === undefined) return false;
-    if (MESSAGES.has(kind)) {
-      this.#events.push?.(value);
-      return true;
-    }
-    if (!CONFIRMATIONS.has(kind)) return false;
-    const pending = this.#queue.peek();
-    if (pending?.kind === CONFIRM && pending.confirms === kind) {
-      if (--pending.remaining === 0) {
-        this.#shiftHead();
-        if (!pending.settled) {
-          pending.finish();
-          pending.resolve(undefined);
-        }
-      }
-    } else {
-      // Not asked for: the server dropped a subscription by itself (a
-      // shard channel whose slot moved). The owner decides what to do.
-      this.#events.push?.(value);
-    }
-    return true;
-  }
-
   /** Decode bulk strings of pub/sub messages as bytes. */
   set pushBytes(value: boolean) {
     this.#decoder.pushBytes = value;
-    this.#idleBytes = value;
+    this.#queue.idleBytes = value;
     if (this.#queue.size === 0) this.#decoder.bytes = value;
   }
 
@@ -755,42 +501,9 @@ export class Connection {
   #shutdown(error: Error | undefined): void {
     this.#state = "closed";
     this.#error = error;
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
     this.#writer.take();
-    const written = this.#writtenSeq;
-    for (const pending of this.#queue.drain()) {
-      if (pending.settled) continue;
-      pending.finish();
-      if (
-        error === undefined || error instanceof ProtocolError ||
-        error instanceof ClosedError
-      ) {
-        pending.reject(
-          error ??
-            new ClosedError(
-              `Cannot finish ${pending.name} as the connection to ${this.address} closed`,
-            ),
-        );
-        continue;
-      }
-      const applied = pending.seq <= written;
-      const why = error instanceof TimeoutError ? ` (${error.message})` : "";
-      const failure = new ConnectionError(
-        applied
-          ? `Cannot read the reply to ${pending.name} as the connection to ${this.address} was lost${why}; the command may or may not have been applied`
-          : `Cannot send ${pending.name} as the connection to ${this.address} was lost before it was written${why}`,
-        { cause: error, mayHaveBeenApplied: applied },
-      );
-      // The owner may take the entry over and send it again elsewhere.
-      if (this.#events.retry?.(pending, failure, applied) !== true) {
-        pending.reject(failure);
-      }
-    }
+    this.#queue.failAll(error, this.#writtenSeq);
     this.#events.close?.(this, error);
-    this.#settleDrained();
     this.#resolveClosed();
   }
 }

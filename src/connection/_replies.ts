@@ -1,0 +1,380 @@
+/**
+ * A connection's reply queue: entries in the order they were written,
+ * matched with the replies as they are decoded, timed out and aborted
+ * without losing step, and failed together when the connection ends.
+ *
+ * @module
+ */
+
+import {
+  ClosedError,
+  ConnectionError,
+  ProtocolError,
+  ReplyError,
+  TimeoutError,
+} from "../errors.ts";
+import { Queue } from "../_queue.ts";
+import type { Decoder, RespValue } from "../resp/decode.ts";
+import { loadingRefusal } from "../policy/retry_rules.ts";
+import { BATCH, CONFIRM, type LostCommand, type Pending } from "./_pending.ts";
+
+/** What the queue reports to the connection's owner. */
+export interface ReplyEvents {
+  /** A RESP3 push message, or a pub/sub message, no entry waits for. */
+  push?(message: RespValue[]): void;
+  /** An entry timed out. */
+  timeout?(): void;
+  /** The last reply in flight arrived: nothing is pending now. */
+  idle?(): void;
+  /** An entry that sending again might fix; `true` takes it over. */
+  retry?(
+    command: LostCommand,
+    error: ConnectionError | ReplyError,
+    mayHaveBeenApplied: boolean,
+  ): boolean;
+}
+
+/** What the queue needs from its connection. */
+export interface ReplyQueueHost {
+  readonly events: ReplyEvents;
+  readonly decoder: Decoder;
+  readonly address: string;
+  readonly commandTimeout: number;
+  /** When a byte last arrived, in epoch milliseconds. */
+  lastDataAt(): number;
+  /** Whether replies are RESP2 (pub/sub messages then come as replies). */
+  resp2(): boolean;
+  /** A reply arrived for a command. */
+  answered(): void;
+  /** The connection sent nothing for too long with entries outstanding. */
+  dead(error: TimeoutError): void;
+}
+
+const textDecoder = new TextDecoder();
+
+/** Pub/sub messages; and the confirmations, by what confirms them. */
+const MESSAGES = new Set(["message", "pmessage", "smessage"]);
+const CONFIRMATIONS = new Set([
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+]);
+
+/**
+ * The entries of one connection, matched to replies in FIFO order. An
+ * entry that times out or is aborted stays in the queue, marked settled, so
+ * its replies are read and dropped when they come and later replies stay
+ * matched to their own entries.
+ */
+export class ReplyQueue {
+  readonly #host: ReplyQueueHost;
+  readonly #queue = new Queue<Pending>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #drainedPromise: Promise<void> | undefined;
+  #resolveDrained: (() => void) | undefined;
+  /** How the decoder reads replies no entry waits for (pub/sub). */
+  idleBytes = false;
+  /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
+  subscriber = false;
+
+  constructor(host: ReplyQueueHost) {
+    this.#host = host;
+  }
+
+  /** Entries whose replies have not all arrived. */
+  get size(): number {
+    return this.#queue.size;
+  }
+
+  /** Adds an entry written (or about to be) and guards its deadline. */
+  add(pending: Pending): void {
+    const decoder = this.#host.decoder;
+    if (this.#queue.size === 0) decoder.bytes = pending.bytes;
+    this.#queue.push(pending);
+    const options = pending.options;
+    const timeout = options?.timeout;
+    const signal = options?.signal;
+    if (timeout === undefined && signal === undefined) {
+      pending.deadline = pending.issuedAt + this.#host.commandTimeout;
+      if (this.#timer === undefined) this.#armTimer(pending.deadline);
+    } else {
+      this.#guard(pending, timeout ?? this.#host.commandTimeout, signal);
+    }
+  }
+
+  /** The slow path: an entry with its own timeout or abort signal. */
+  #guard(
+    pending: Pending,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): void {
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        pending.finish();
+        pending.reject(signal.reason);
+        return;
+      }
+      pending.signal = signal;
+      pending.onAbort = () => {
+        if (pending.settled) return;
+        pending.finish();
+        pending.reject(signal.reason);
+      };
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
+    if (timeout > 0 && timeout !== Infinity) {
+      pending.timer = setTimeout(() => {
+        if (pending.settled) return;
+        this.#timeOut(pending, timeout);
+        this.#checkDead(Date.now());
+      }, timeout);
+    }
+  }
+
+  #armTimer(at: number): void {
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, at - Date.now()));
+  }
+
+  /*
+   * One timer serves every entry with the default timeout: their deadlines
+   * grow in queue order, so the timer only needs the earliest pending one.
+   * It is not cleared when the queue empties; when it fires with nothing due
+   * it re-arms for the next deadline or stays off.
+   */
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    const now = Date.now();
+    const timeout = this.#host.commandTimeout;
+    let next = 0;
+    for (let i = 0; i < this.#queue.size; i++) {
+      const pending = this.#queue.at(i)!;
+      if (pending.settled || pending.deadline === 0) continue;
+      if (pending.deadline > now) {
+        next = pending.deadline;
+        break;
+      }
+      this.#timeOut(pending, timeout);
+    }
+    if (this.#checkDead(now)) return;
+    if (next !== 0) this.#armTimer(next);
+  };
+
+  #timeOut(pending: Pending, timeout: number): void {
+    pending.finish();
+    pending.reject(
+      new TimeoutError(
+        `Cannot get a reply to ${pending.name} from ${this.#host.address} within ${timeout} ms`,
+      ),
+    );
+    this.#host.events.timeout?.();
+  }
+
+  /**
+   * Declares the connection dead when its oldest entry is past its time
+   * and no byte has arrived for `commandTimeout`: the server or the path to
+   * it is gone, and nothing more will come.
+   */
+  #checkDead(now: number): boolean {
+    const head = this.#queue.peek();
+    if (head === undefined || !head.settled) return false;
+    const silentFor = now - Math.max(this.#host.lastDataAt(), head.issuedAt);
+    if (silentFor < this.#host.commandTimeout) return false;
+    this.#host.dead(
+      new TimeoutError(
+        `Cannot use the connection to ${this.#host.address} as it sent nothing for ${silentFor} ms with commands outstanding`,
+      ),
+    );
+    return true;
+  }
+
+  /** Matches a decoded reply with the entry at the head of the queue. */
+  onReply(value: RespValue): void {
+    const pending = this.#queue.peek();
+    if (
+      (this.subscriber && this.#host.resp2() && this.#routePubSub(value)) ||
+      this.#confirmRefused(pending, value)
+    ) return;
+    if (pending === undefined) {
+      throw new ProtocolError(
+        "Cannot match the reply as no command is waiting for one",
+      );
+    }
+    if (pending.kind === BATCH) {
+      pending.replies!.push(value);
+      if (--pending.remaining > 0) {
+        this.#host.decoder.bytes =
+          pending.batch![pending.replies!.length].bytes === true;
+        return;
+      }
+    }
+    this.#shiftHead();
+    if (pending.settled) return;
+    pending.finish();
+    const events = this.#host.events;
+    if (pending.kind === BATCH) {
+      const replies = pending.replies!;
+      const loading = loadingRefusal(pending.batch!, replies);
+      if (
+        loading !== undefined &&
+        events.retry?.(pending, loading, false) === true
+      ) return;
+      pending.resolve(replies);
+      return;
+    }
+    if (value instanceof ReplyError) {
+      const error = new ReplyError(value.message, pending.name);
+      // A server still loading its dataset refused the command unrun.
+      if (
+        error.prefix === "LOADING" &&
+        events.retry?.(pending, error, false) === true
+      ) return;
+      pending.reject(error);
+      return;
+    }
+    this.#host.answered();
+    try {
+      pending.resolve(pending.map(value));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  /** Routes a RESP3 push message. */
+  onPush(value: RespValue[]): void {
+    if (!this.#routePubSub(value)) this.#host.events.push?.(value);
+  }
+
+  /** Takes the head entry off the queue once all its replies are in. */
+  #shiftHead(): void {
+    this.#queue.shift();
+    const next = this.#queue.peek();
+    if (next === undefined) {
+      this.#host.decoder.bytes = this.idleBytes;
+      this.#host.events.idle?.();
+      this.#settleDrained();
+    } else this.#host.decoder.bytes = next.bytes;
+  }
+
+  /**
+   * A subscription change answered with an error instead of confirmations
+   * (NOPERM, or a command refused in RESP2 subscriber mode).
+   */
+  #confirmRefused(pending: Pending | undefined, value: RespValue): boolean {
+    if (pending?.kind !== CONFIRM) return false;
+    if (!(value instanceof ReplyError)) {
+      throw new ProtocolError(
+        `Cannot match the reply as ${pending.name} waits for confirmations`,
+      );
+    }
+    this.#shiftHead();
+    if (!pending.settled) {
+      pending.finish();
+      pending.reject(new ReplyError(value.message, pending.name));
+    }
+    return true;
+  }
+
+  /**
+   * Routes a pub/sub message to the `push` event, or counts a confirmation
+   * towards the subscription change at the head of the queue.
+   *
+   * @returns Whether the value was a pub/sub message or confirmation.
+   */
+  #routePubSub(value: RespValue): boolean {
+    if (!Array.isArray(value)) return false;
+    const head = value[0];
+    const kind = typeof head === "string"
+      ? head
+      : head instanceof Uint8Array
+      ? textDecoder.decode(head)
+      : undefined;
+    if (kind === undefined) return false;
+    if (MESSAGES.has(kind)) {
+      this.#host.events.push?.(value);
+      return true;
+    }
+    if (!CONFIRMATIONS.has(kind)) return false;
+    const pending = this.#queue.peek();
+    if (pending?.kind === CONFIRM && pending.confirms === kind) {
+      if (--pending.remaining === 0) {
+        this.#shiftHead();
+        if (!pending.settled) {
+          pending.finish();
+          pending.resolve(undefined);
+        }
+      }
+    } else {
+      // Not asked for: the server dropped a subscription by itself (a
+      // shard channel whose slot moved). The owner decides what to do.
+      this.#host.events.push?.(value);
+    }
+    return true;
+  }
+
+  /**
+   * Resolves once nothing is in flight.
+   *
+   * @returns A promise for that moment.
+   */
+  drained(): Promise<void> {
+    if (this.#queue.size === 0) return Promise.resolve();
+    this.#drainedPromise ??= new Promise((resolve) =>
+      this.#resolveDrained = resolve
+    );
+    return this.#drainedPromise;
+  }
+
+  #settleDrained(): void {
+    const resolve = this.#resolveDrained;
+    if (resolve === undefined) return;
+    this.#drainedPromise = this.#resolveDrained = undefined;
+    resolve();
+  }
+
+  /**
+   * Fails every entry because the connection ended. A graceful close, a
+   * protocol error or a destroy rejects each with that error; a lost
+   * connection rejects each with a ConnectionError saying whether it may
+   * have been applied (it was written: `seq <= writtenSeq`), unless the
+   * owner takes it over to send again.
+   */
+  failAll(error: Error | undefined, writtenSeq: number): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const address = this.#host.address;
+    for (const pending of this.#queue.drain()) {
+      if (pending.settled) continue;
+      pending.finish();
+      if (
+        error === undefined || error instanceof ProtocolError ||
+        error instanceof ClosedError
+      ) {
+        pending.reject(
+          error ??
+            new ClosedError(
+              `Cannot finish ${pending.name} as the connection to ${address} closed`,
+            ),
+        );
+        continue;
+      }
+      const applied = pending.seq <= writtenSeq;
+      const why = error instanceof TimeoutError ? ` (${error.message})` : "";
+      const failure = new ConnectionError(
+        applied
+          ? `Cannot read the reply to ${pending.name} as the connection to ${address} was lost${why}; the command may or may not have been applied`
+          : `Cannot send ${pending.name} as the connection to ${address} was lost before it was written${why}`,
+        { cause: error, mayHaveBeenApplied: applied },
+      );
+      // The owner may take the entry over and send it again elsewhere.
+      if (this.#host.events.retry?.(pending, failure, applied) !== true) {
+        pending.reject(failure);
+      }
+    }
+    this.#settleDrained();
+  }
+}
