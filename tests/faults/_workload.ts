@@ -1,9 +1,12 @@
 /**
  * A mixed workload for the kill/restart test and the soak: concurrent
  * workers doing SET (each on its own key, with increasing values), INCR on
- * one shared counter, and GET, while the test kills and restarts the server.
- * It records what a user would: which calls resolved, which rejected and
- * with what code, and which never settled.
+ * one shared counter, GET, MULTI blocks that increment two counters
+ * together, and a job queue (RPUSH by most workers, BLPOP with a timeout
+ * shorter than the wait by every tenth, so waits are cancelled), while the
+ * test kills and restarts the server. It records what a user would: which
+ * calls resolved, which rejected and with what code, which never settled,
+ * and which jobs each call pushed or popped.
  */
 import { type Client, ConnectionError, RedisError } from "../../mod.ts";
 
@@ -20,6 +23,18 @@ export interface WorkloadReport {
   incrResolved: number;
   /** INCRs that rejected saying they may have been applied. */
   incrMaybe: number;
+  /** MULTI blocks (INCR a, INCR b) that resolved. */
+  txResolved: number;
+  /** MULTI blocks that rejected saying they may have been applied. */
+  txMaybe: number;
+  /** Jobs whose RPUSH resolved. */
+  pushed: Set<string>;
+  /** Jobs whose RPUSH may have been applied. */
+  pushMaybe: number;
+  /** Jobs BLPOP handed to a caller, in order. */
+  popped: string[];
+  /** BLPOPs that rejected saying they may have taken a job. */
+  popMaybe: number;
   /** Per worker key: the last value a SET resolved for, and later attempts. */
   keys: Map<string, { confirmed: number; attemptedAfter: number[] }>;
   /** Milliseconds from each restart to the first command that resolved. */
@@ -44,6 +59,12 @@ export async function runWorkload(
     hung: 0,
     incrResolved: 0,
     incrMaybe: 0,
+    txResolved: 0,
+    txMaybe: 0,
+    pushed: new Set(),
+    pushMaybe: 0,
+    popped: [],
+    popMaybe: 0,
     keys: new Map(),
     recoveries: [],
   };
@@ -82,8 +103,12 @@ export async function runWorkload(
     const state = { confirmed: 0, attemptedAfter: [] as number[] };
     report.keys.set(key, state);
     let next = 1;
+    let job = 0;
+    const jobs = `${options.prefix}:jobs`;
+    const maybe = (error: unknown) =>
+      error instanceof ConnectionError && error.mayHaveBeenApplied;
     for (let i = 0; Date.now() < options.stopAt; i++) {
-      const op = i % 3;
+      const op = i % 5;
       try {
         if (op === 0) {
           const value = next++;
@@ -101,8 +126,40 @@ export async function runWorkload(
             }
             throw error;
           }
-        } else {
+        } else if (op === 2) {
           await track(redis.get(key));
+        } else if (op === 3) {
+          try {
+            await track(
+              redis.multi().incr(`${options.prefix}:txa`)
+                .incr(`${options.prefix}:txb`).exec(),
+            );
+            report.txResolved++;
+          } catch (error) {
+            if (maybe(error)) report.txMaybe++;
+            throw error;
+          }
+        } else if (id % 10 === 0) {
+          try {
+            // Waits up to 200 ms on the server, but gives up after 150:
+            // cancelled waits must take nothing.
+            const got = await track(
+              redis.withOptions({ timeout: 150 }).blpop(jobs, 0.2),
+            );
+            if (got !== null) report.popped.push(got.element);
+          } catch (error) {
+            if (maybe(error)) report.popMaybe++;
+            throw error;
+          }
+        } else {
+          const value = `${id}.${job++}`;
+          try {
+            await track(redis.rpush(jobs, value));
+            report.pushed.add(value);
+          } catch (error) {
+            if (maybe(error)) report.pushMaybe++;
+            throw error;
+          }
         }
       } catch {
         // Counted by track(); a worker pauses briefly after a failure so a
@@ -125,16 +182,31 @@ export async function runWorkload(
   return report;
 }
 
+/** What the server holds compared with what the workload was told. */
+export interface Verdict {
+  /** Acknowledged writes the server does not have. */
+  lostWrites: number;
+  /** Writes applied more often than acknowledged plus maybe applied. */
+  doubleApplied: number;
+  /** MULTI blocks applied in part (txa and txb differ). */
+  torn: number;
+  /** The shared INCR counter. */
+  counter: number;
+}
+
 /**
  * Checks the server against the report: every confirmed SET is there (or a
- * later attempted one), and the counter counts each resolved INCR once, plus
- * at most the ones reported as maybe applied.
+ * later attempted one); the counter counts each resolved INCR once, plus at
+ * most the ones reported as maybe applied; both MULTI counters are equal
+ * and count each resolved block once (plus maybe applied); and every pushed
+ * job is in the list or was handed to exactly one caller (a BLPOP that may
+ * have taken one excuses one missing job).
  */
 export async function verify(
   redis: Client,
   report: WorkloadReport,
   prefix: string,
-): Promise<{ lostWrites: number; doubleApplied: number; counter: number }> {
+): Promise<Verdict> {
   let lostWrites = 0;
   for (const [key, state] of report.keys) {
     const stored = Number(await redis.get(key) ?? 0);
@@ -150,5 +222,19 @@ export async function verify(
   if (counter < report.incrResolved) {
     lostWrites += report.incrResolved - counter;
   }
-  return { lostWrites, doubleApplied, counter };
+  const txa = Number(await redis.get(`${prefix}:txa`) ?? 0);
+  const txb = Number(await redis.get(`${prefix}:txb`) ?? 0);
+  const torn = txa === txb ? 0 : 1;
+  let doubled = Math.max(0, txa - report.txResolved - report.txMaybe);
+  lostWrites += Math.max(0, report.txResolved - txa);
+  const left = await redis.lrange(`${prefix}:jobs`, 0, -1);
+  const seen = new Map<string, number>();
+  for (const job of [...report.popped, ...left]) {
+    seen.set(job, (seen.get(job) ?? 0) + 1);
+  }
+  for (const count of seen.values()) doubled += count - 1;
+  let missing = 0;
+  for (const job of report.pushed) if (!seen.has(job)) missing++;
+  lostWrites += Math.max(0, missing - report.popMaybe);
+  return { lostWrites, doubleApplied: doubleApplied + doubled, torn, counter };
 }

@@ -47,6 +47,8 @@ test(
       assert.equal(report.hung, 0);
       assert.equal(check.lostWrites, 0, JSON.stringify(report.rejectedByCode));
       assert.equal(check.doubleApplied, 0);
+      assert.equal(check.torn, 0);
+      assert.ok(report.txResolved > 0 && report.popped.length > 0);
       assert.ok(report.resolved > 1_000, `resolved ${report.resolved}`);
       assert.ok(
         Object.keys(report.rejectedByCode).every((code) =>

@@ -1,8 +1,9 @@
 /**
  * The soak: 100 concurrent callers for 30 s (SOAK_SECONDS) while the server
- * is SIGKILLed every 5 s (SOAK_KILL_EVERY) and restarted 1 s later. Prints
- * what it observed; exits non-zero if a call hung, a write was lost or an
- * INCR was applied twice. Run with `deno task soak` (or bun tests/faults/soak.ts).
+ * is SIGKILLed every 5 s (SOAK_KILL_EVERY) and restarted 1 s later, with
+ * MULTI blocks and cancelled blocking pops in the mix. Prints what it
+ * observed; exits non-zero if a call hung, a write was lost, a write or job
+ * was applied twice, or a MULTI block was applied in part. Run with `deno task soak` (or bun tests/faults/soak.ts).
  */
 import process from "node:process";
 import { createClient } from "../../mod.ts";
@@ -59,8 +60,14 @@ try {
     hung: report.hung,
     lostWrites: check.lostWrites,
     doubleApplied: check.doubleApplied,
+    tornTransactions: check.torn,
     incrResolved: report.incrResolved,
     incrMaybeApplied: report.incrMaybe,
+    transactionsResolved: report.txResolved,
+    transactionsMaybeApplied: report.txMaybe,
+    jobsPushed: report.pushed.size,
+    jobsPopped: report.popped.length,
+    popsMaybeTaken: report.popMaybe,
     counter: check.counter,
     recoveryMs: {
       max: Math.max(...recoveries),
@@ -72,7 +79,8 @@ try {
   };
   console.log(JSON.stringify(summary, null, 2));
   if (
-    report.hung !== 0 || check.lostWrites !== 0 || check.doubleApplied !== 0
+    report.hung !== 0 || check.lostWrites !== 0 ||
+    check.doubleApplied !== 0 || check.torn !== 0
   ) exitCode = 1;
 } finally {
   await redis.close(1_000);
