@@ -138,12 +138,19 @@ export {
 export {
   StreamCommands,
   type StreamFields,
-  type StreamGroupMessage,
   type StreamId,
   type StreamMessage,
   type StreamOffsets,
   type StreamRead,
   type XAddOptions,
+  type XInfoStream,
+  type XRangeOptions,
+  type XReadOptions,
+  type XTrimOptions,
+} from "./src/commands/streams.ts";
+export {
+  StreamGroupCommands,
+  type StreamGroupMessage,
   type XAutoClaimIdsResult,
   type XAutoClaimOptions,
   type XAutoClaimResult,
@@ -152,15 +159,11 @@ export {
   type XGroupSetIdOptions,
   type XInfoConsumer,
   type XInfoGroup,
-  type XInfoStream,
   type XPendingEntry,
   type XPendingRangeOptions,
   type XPendingSummary,
-  type XRangeOptions,
   type XReadGroupOptions,
-  type XReadOptions,
-  type XTrimOptions,
-} from "./src/commands/streams.ts";
+} from "./src/commands/stream_groups.ts";
 export {
   type FunctionFlushOptions,
   type FunctionLoadOptions,

@@ -15,6 +15,7 @@ import { SetCommands } from "./sets.ts";
 import { SortedSetCommands } from "./sorted_sets.ts";
 import { StringCommands } from "./strings.ts";
 import { StreamCommands } from "./streams.ts";
+import { StreamGroupCommands } from "./stream_groups.ts";
 import { ScriptCommands } from "./scripts.ts";
 import { PubSubCommands } from "./pubsub.ts";
 
@@ -30,6 +31,7 @@ export interface CommandTable
     BitmapCommands,
     HashCommands,
     StreamCommands,
+    StreamGroupCommands,
     ScriptCommands,
     PubSubCommands {}
 
@@ -44,6 +46,7 @@ const families = [
   BitmapCommands,
   HashCommands,
   StreamCommands,
+  StreamGroupCommands,
   ScriptCommands,
 ];
 
