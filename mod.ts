@@ -121,15 +121,18 @@ export {
 export { SetCommands, type SInterCardOptions } from "./src/commands/sets.ts";
 export {
   type PoppedScoredMember,
-  type ScoreBound,
   type ScoredMember,
   SortedSetCommands,
   type ZAddIncrOptions,
   type ZAddMember,
   type ZAddOptions,
-  type ZRangeOptions,
   type ZStoreOptions,
 } from "./src/commands/sorted_sets.ts";
+export {
+  type ScoreBound,
+  SortedSetRangeCommands,
+  type ZRangeOptions,
+} from "./src/commands/sorted_set_ranges.ts";
 export {
   type BitCountOptions,
   BitmapCommands,

@@ -1,7 +1,7 @@
 /**
  * Argument checks shared by the collection families (lists, sets, sorted
- * sets, bitmaps): lists of keys and values, counts, list ends and the
- * timeouts of blocking commands. Each names the command it builds.
+ * sets, bitmaps): lists of keys and values, counts, scores, list ends and
+ * the timeouts of blocking commands. Each names the command it builds.
  *
  * @module
  */
@@ -57,6 +57,18 @@ export function atLeast(
     );
   }
   return v;
+}
+
+/** A score, weight or increment: any number but NaN. */
+export function score(command: string, name: string, n: unknown): number {
+  if (typeof n !== "number" || Number.isNaN(n)) {
+    throw new TypeError(
+      `Cannot build ${command} as ${name} must be a number, got ${
+        typeof n === "number" ? n : n === null ? "null" : typeof n
+      }`,
+    );
+  }
+  return n;
 }
 
 /** `"left"` or `"right"` as the server spells it. */

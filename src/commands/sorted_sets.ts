@@ -1,5 +1,7 @@
 /**
- * Sorted set commands, blocking ones included. Scores are bulk strings under
+ * Sorted set commands on members and their scores: adding, removing,
+ * scoring, popping (blocking ones included), combining and sampling. Ranks
+ * and ranges are in `sorted_set_ranges.ts`. Scores are bulk strings under
  * RESP2 and doubles under RESP3; both are read as numbers (`"inf"` and
  * `"-inf"` as `Infinity` and `-Infinity`).
  *
@@ -20,18 +22,22 @@ import {
   blockSeconds,
   keyList,
   optionsOf,
+  score,
   valueList,
 } from "./_collection_args.ts";
+import { toNumber, toStringOrNull, toStrings } from "./_reply.ts";
 import {
-  toNumber,
-  toNumberOrNull,
-  toString,
-  toStringOrNull,
-  toStrings,
-} from "./_reply.ts";
-import { ProtocolError } from "../errors.ts";
-import type { RespValue } from "../resp/decode.ts";
+  type PoppedScoredMember,
+  type ScoredMember,
+  toPoppedScoredMember,
+  toScore,
+  toScoredMembers,
+  toScoreOrNull,
+  toScoresOrNulls,
+} from "./_sorted_set_reply.ts";
 import type { CommandArg } from "../resp/encode.ts";
+
+export type { PoppedScoredMember, ScoredMember };
 
 /** A member and its score, to add with ZADD. */
 export interface ZAddMember {
@@ -61,33 +67,6 @@ export interface ZAddOptions extends ZAddIncrOptions {
   ch?: boolean;
 }
 
-/**
- * A score bound: a number (`Infinity` and `-Infinity` allowed) or a string
- * such as `"1.5"`, `"(1"` (exclusive), `"-inf"` or `"+inf"`.
- */
-export type ScoreBound = number | string;
-
-/**
- * Options of ZRANGE and ZRANGESTORE. Without `byScore` or `byLex`, `start`
- * and `stop` are indexes.
- */
-export interface ZRangeOptions {
-  /** `start` and `stop` are score bounds such as `1`, `"(1"` or `"+inf"`. */
-  byScore?: boolean;
-  /** `start` and `stop` are lexicographic bounds: `"[a"`, `"(a"`, `"-"`, `"+"`. */
-  byLex?: boolean;
-  /**
-   * Highest first. With `byScore` or `byLex`, give the higher bound as
-   * `start`.
-   */
-  rev?: boolean;
-  /**
-   * Skip `offset` matches and return at most `count` (a negative count
-   * returns all the rest). Only with `byScore` or `byLex`.
-   */
-  limit?: { offset: number; count: number };
-}
-
 /** Options of ZUNIONSTORE and ZINTERSTORE. */
 export interface ZStoreOptions {
   /** One multiplier per key, applied to its scores. */
@@ -98,131 +77,6 @@ export interface ZStoreOptions {
    * @default {"sum"}
    */
   aggregate?: "sum" | "min" | "max";
-}
-
-/** A member of a sorted set with its score. */
-export interface ScoredMember {
-  /** The member. */
-  member: string;
-  /** Its score. */
-  score: number;
-}
-
-/** A member popped by BZPOPMIN or BZPOPMAX, with its key and score. */
-export interface PoppedScoredMember {
-  /** The key the member was popped from. */
-  key: string;
-  /** The member. */
-  member: string;
-  /** Its score. */
-  score: number;
-}
-
-const textDecoder = new TextDecoder();
-const NUMBER = /^\(?[-+]?(?:inf|(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/i;
-
-function shape(what: string, reply: RespValue): never {
-  throw new ProtocolError(
-    `Cannot read the reply as ${what} was expected, got ${
-      reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply
-    }`,
-  );
-}
-
-/** A score: a RESP3 double, or a RESP2 bulk string such as "1.5" or "inf". */
-function toScore(reply: RespValue): number {
-  if (typeof reply === "number") return reply;
-  if (typeof reply === "bigint") return Number(reply);
-  const text = typeof reply === "string"
-    ? reply
-    : reply instanceof Uint8Array
-    ? textDecoder.decode(reply)
-    : shape("a score", reply);
-  const lower = text.toLowerCase();
-  if (lower === "inf" || lower === "+inf") return Infinity;
-  if (lower === "-inf") return -Infinity;
-  const n = Number(text);
-  if (text.trim() === "" || Number.isNaN(n)) return shape("a score", reply);
-  return n;
-}
-
-function toScoreOrNull(reply: RespValue): number | null {
-  return reply === null ? null : toScore(reply);
-}
-
-function toScoresOrNulls(reply: RespValue): (number | null)[] {
-  if (Array.isArray(reply)) return reply.map(toScoreOrNull);
-  return shape("an array", reply);
-}
-
-/**
- * Members with scores: a flat `[member, score, ...]` array (RESP2, and
- * RESP3 ZPOPMIN without a count) or an array of `[member, score]` pairs
- * (RESP3).
- */
-function toScoredMembers(reply: RespValue): ScoredMember[] {
-  if (!Array.isArray(reply)) return shape("an array", reply);
-  if (reply.length > 0 && Array.isArray(reply[0])) {
-    return reply.map((pair) => {
-      if (!Array.isArray(pair) || pair.length !== 2) {
-        return shape("a [member, score] pair", pair);
-      }
-      return { member: toString(pair[0]), score: toScore(pair[1]) };
-    });
-  }
-  if (reply.length % 2 !== 0) return shape("member, score pairs", reply);
-  const members: ScoredMember[] = [];
-  for (let i = 0; i < reply.length; i += 2) {
-    members.push({ member: toString(reply[i]), score: toScore(reply[i + 1]) });
-  }
-  return members;
-}
-
-function toPoppedScoredMember(reply: RespValue): PoppedScoredMember | null {
-  if (reply === null) return null;
-  if (Array.isArray(reply) && reply.length === 3) {
-    return {
-      key: toString(reply[0]),
-      member: toString(reply[1]),
-      score: toScore(reply[2]),
-    };
-  }
-  return shape("a [key, member, score] triple", reply);
-}
-
-function score(command: string, name: string, n: unknown): number {
-  if (typeof n !== "number" || Number.isNaN(n)) {
-    throw new TypeError(
-      `Cannot build ${command} as ${name} must be a number, got ${
-        typeof n === "number" ? n : n === null ? "null" : typeof n
-      }`,
-    );
-  }
-  return n;
-}
-
-function scoreBound(command: string, name: string, bound: unknown): CommandArg {
-  if (typeof bound === "string") {
-    if (NUMBER.test(bound)) return bound;
-    throw new TypeError(
-      `Cannot build ${command} as ${name} must be a score bound such as 1, "(1", "-inf" or "+inf", got ${
-        JSON.stringify(bound)
-      }`,
-    );
-  }
-  return score(command, name, bound);
-}
-
-function lexBound(command: string, name: string, bound: unknown): string {
-  if (
-    typeof bound === "string" &&
-    (bound === "-" || bound === "+" || bound[0] === "[" || bound[0] === "(")
-  ) return bound;
-  throw new TypeError(
-    `Cannot build ${command} as ${name} must be a lexicographic bound such as "[a", "(a", "-" or "+", got ${
-      typeof bound === "string" ? JSON.stringify(bound) : typeof bound
-    }`,
-  );
 }
 
 function conditions(
@@ -283,46 +137,6 @@ function scoreMemberPairs(
   }
   if (args.length === 0) {
     throw new TypeError("Cannot build ZADD as it needs at least one member");
-  }
-  return args;
-}
-
-function rangeArgs(
-  command: string,
-  start: ScoreBound,
-  stop: ScoreBound,
-  options: ZRangeOptions | undefined,
-): CommandArg[] {
-  const { byScore, byLex, rev, limit } = optionsOf(command, options);
-  if (byScore && byLex) {
-    throw new TypeError(
-      `Cannot build ${command} as options byScore and byLex exclude each other`,
-    );
-  }
-  const args: CommandArg[] = byScore
-    ? [scoreBound(command, "start", start), scoreBound(command, "stop", stop)]
-    : byLex
-    ? [lexBound(command, "start", start), lexBound(command, "stop", stop)]
-    : [int("start", start), int("stop", stop)];
-  if (byScore) args.push("BYSCORE");
-  if (byLex) args.push("BYLEX");
-  if (rev) args.push("REV");
-  if (limit !== undefined) {
-    if (!byScore && !byLex) {
-      throw new TypeError(
-        `Cannot build ${command} as option limit needs byScore or byLex`,
-      );
-    }
-    if (typeof limit !== "object" || limit === null) {
-      throw new TypeError(
-        `Cannot build ${command} as limit must be an object with offset and count`,
-      );
-    }
-    args.push(
-      "LIMIT",
-      atLeast(command, "limit.offset", limit.offset, 0),
-      int("limit.count", limit.count),
-    );
   }
   return args;
 }
@@ -505,152 +319,6 @@ export class SortedSetCommands {
    */
   zcard(k: RedisKey): Command<number> {
     return command(["ZCARD", key("key", k)], toNumber);
-  }
-
-  /**
-   * ZCOUNT: the number of members with a score between two bounds.
-   *
-   * @param k The key.
-   * @param min The lower bound, e.g. `1`, `"(1"` (exclusive) or `"-inf"`.
-   * @param max The upper bound, e.g. `5`, `"(5"` or `"+inf"`.
-   * @returns The number of members in range.
-   */
-  zcount(k: RedisKey, min: ScoreBound, max: ScoreBound): Command<number> {
-    return command(
-      [
-        "ZCOUNT",
-        key("key", k),
-        scoreBound("ZCOUNT", "min", min),
-        scoreBound("ZCOUNT", "max", max),
-      ],
-      toNumber,
-    );
-  }
-
-  /**
-   * ZRANK: the rank of a member, lowest score first (0 is the lowest).
-   *
-   * @param k The key.
-   * @param member The member.
-   * @returns The rank, or null when it is not a member.
-   */
-  zrank(k: RedisKey, member: RedisValue): Command<number | null> {
-    return command(
-      ["ZRANK", key("key", k), value("member", member)],
-      toNumberOrNull,
-    );
-  }
-
-  /**
-   * ZREVRANK: the rank of a member, highest score first (0 is the highest).
-   *
-   * @param k The key.
-   * @param member The member.
-   * @returns The rank, or null when it is not a member.
-   */
-  zrevrank(k: RedisKey, member: RedisValue): Command<number | null> {
-    return command(
-      ["ZREVRANK", key("key", k), value("member", member)],
-      toNumberOrNull,
-    );
-  }
-
-  /**
-   * ZRANGE: members by index, by score or by lexicographic order.
-   *
-   * @example Ranges by index, by score and by lexicographic order
-   * ```ts ignore
-   * await redis.zrange("board", 0, 2, { rev: true }); // the top three
-   * await redis.zrange("board", "(10", "+inf", {
-   *   byScore: true,
-   *   limit: { offset: 0, count: 5 },
-   * });
-   * await redis.zrange("names", "[a", "(c", { byLex: true });
-   * ```
-   *
-   * @param k The key.
-   * @param start The first index, or the lower bound (the higher one with
-   * `rev`).
-   * @param stop The last index, or the upper bound (the lower one with
-   * `rev`).
-   * @param options `byScore`, `byLex`, `rev` and `limit`.
-   * @returns The members in order; empty when the key is missing.
-   */
-  zrange(
-    k: RedisKey,
-    start: ScoreBound,
-    stop: ScoreBound,
-    options?: ZRangeOptions,
-  ): Command<string[]> {
-    return command(
-      ["ZRANGE", key("key", k), ...rangeArgs("ZRANGE", start, stop, options)],
-      toStrings,
-    );
-  }
-
-  /**
-   * ZRANGE with WITHSCORES: members with their scores, by index or by score.
-   *
-   * @param k The key.
-   * @param start The first index, or the lower bound (the higher one with
-   * `rev`).
-   * @param stop The last index, or the upper bound (the lower one with
-   * `rev`).
-   * @param options `byScore`, `rev` and `limit` (`byLex` cannot return
-   * scores).
-   * @returns The members and scores in order.
-   */
-  zrangeWithScores(
-    k: RedisKey,
-    start: ScoreBound,
-    stop: ScoreBound,
-    options?: ZRangeOptions,
-  ): Command<ScoredMember[]> {
-    if (options?.byLex) {
-      throw new TypeError(
-        "Cannot build ZRANGE as option byLex cannot return scores",
-      );
-    }
-    return command(
-      [
-        "ZRANGE",
-        key("key", k),
-        ...rangeArgs("ZRANGE", start, stop, options),
-        "WITHSCORES",
-      ],
-      toScoredMembers,
-    );
-  }
-
-  /**
-   * ZRANGESTORE: stores a range of a sorted set at `destination`,
-   * replacing it (an empty range deletes it).
-   *
-   * @param destination The key to store at.
-   * @param source The sorted set to read.
-   * @param start The first index, or the lower bound (the higher one with
-   * `rev`).
-   * @param stop The last index, or the upper bound (the lower one with
-   * `rev`).
-   * @param options `byScore`, `byLex`, `rev` and `limit`.
-   * @returns The number of members stored.
-   */
-  zrangestore(
-    destination: RedisKey,
-    source: RedisKey,
-    start: ScoreBound,
-    stop: ScoreBound,
-    options?: ZRangeOptions,
-  ): Command<number> {
-    return command(
-      [
-        "ZRANGESTORE",
-        key("destination", destination),
-        key("source", source),
-        ...rangeArgs("ZRANGESTORE", start, stop, options),
-      ],
-      toNumber,
-    );
   }
 
   /**

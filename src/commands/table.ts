@@ -13,6 +13,7 @@ import { ListCommands } from "./lists.ts";
 import { ServerCommands } from "./server.ts";
 import { SetCommands } from "./sets.ts";
 import { SortedSetCommands } from "./sorted_sets.ts";
+import { SortedSetRangeCommands } from "./sorted_set_ranges.ts";
 import { StringCommands } from "./strings.ts";
 import { StreamCommands } from "./streams.ts";
 import { StreamGroupCommands } from "./stream_groups.ts";
@@ -28,6 +29,7 @@ export interface CommandTable
     ListCommands,
     SetCommands,
     SortedSetCommands,
+    SortedSetRangeCommands,
     BitmapCommands,
     HashCommands,
     StreamCommands,
@@ -43,6 +45,7 @@ const families = [
   ListCommands,
   SetCommands,
   SortedSetCommands,
+  SortedSetRangeCommands,
   BitmapCommands,
   HashCommands,
   StreamCommands,

@@ -1,0 +1,105 @@
+/**
+ * Reply types and mappers of the sorted set commands. Scores are bulk
+ * strings under RESP2 and doubles under RESP3; both are read as numbers
+ * (`"inf"` and `"-inf"` as `Infinity` and `-Infinity`).
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../errors.ts";
+import type { RespValue } from "../resp/decode.ts";
+import { toString } from "./_reply.ts";
+
+/** A member of a sorted set with its score. */
+export interface ScoredMember {
+  /** The member. */
+  member: string;
+  /** Its score. */
+  score: number;
+}
+
+/** A member popped by BZPOPMIN or BZPOPMAX, with its key and score. */
+export interface PoppedScoredMember {
+  /** The key the member was popped from. */
+  key: string;
+  /** The member. */
+  member: string;
+  /** Its score. */
+  score: number;
+}
+
+const textDecoder = new TextDecoder();
+
+function shape(what: string, reply: RespValue): never {
+  throw new ProtocolError(
+    `Cannot read the reply as ${what} was expected, got ${
+      reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply
+    }`,
+  );
+}
+
+/** A score: a RESP3 double, or a RESP2 bulk string such as "1.5" or "inf". */
+export function toScore(reply: RespValue): number {
+  if (typeof reply === "number") return reply;
+  if (typeof reply === "bigint") return Number(reply);
+  const text = typeof reply === "string"
+    ? reply
+    : reply instanceof Uint8Array
+    ? textDecoder.decode(reply)
+    : shape("a score", reply);
+  const lower = text.toLowerCase();
+  if (lower === "inf" || lower === "+inf") return Infinity;
+  if (lower === "-inf") return -Infinity;
+  const n = Number(text);
+  if (text.trim() === "" || Number.isNaN(n)) return shape("a score", reply);
+  return n;
+}
+
+/** A score or null (ZSCORE, ZADD with INCR). */
+export function toScoreOrNull(reply: RespValue): number | null {
+  return reply === null ? null : toScore(reply);
+}
+
+/** One score or null per member (ZMSCORE). */
+export function toScoresOrNulls(reply: RespValue): (number | null)[] {
+  if (Array.isArray(reply)) return reply.map(toScoreOrNull);
+  return shape("an array", reply);
+}
+
+/**
+ * Members with scores: a flat `[member, score, ...]` array (RESP2, and
+ * RESP3 ZPOPMIN without a count) or an array of `[member, score]` pairs
+ * (RESP3).
+ */
+export function toScoredMembers(reply: RespValue): ScoredMember[] {
+  if (!Array.isArray(reply)) return shape("an array", reply);
+  if (reply.length > 0 && Array.isArray(reply[0])) {
+    return reply.map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        return shape("a [member, score] pair", pair);
+      }
+      return { member: toString(pair[0]), score: toScore(pair[1]) };
+    });
+  }
+  if (reply.length % 2 !== 0) return shape("member, score pairs", reply);
+  const members: ScoredMember[] = [];
+  for (let i = 0; i < reply.length; i += 2) {
+    members.push({ member: toString(reply[i]), score: toScore(reply[i + 1]) });
+  }
+  return members;
+}
+
+/** A popped `[key, member, score]`, or null when the wait timed out. */
+export function toPoppedScoredMember(
+  reply: RespValue,
+): PoppedScoredMember | null {
+  if (reply === null) return null;
+  if (Array.isArray(reply) && reply.length === 3) {
+    return {
+      key: toString(reply[0]),
+      member: toString(reply[1]),
+      score: toScore(reply[2]),
+    };
+  }
+  return shape("a [key, member, score] triple", reply);
+}
