@@ -16,7 +16,7 @@ import { Subscription, type SubscriptionOptions } from "./subscription.ts";
 import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
 import { type Command, key } from "./commands/_command.ts";
-import { blockTimeout, commandSpec } from "./commands/registry.ts";
+import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
@@ -140,7 +140,7 @@ export class Client extends RedisCommands {
     options?: CommandOptions,
   ): Promise<T> {
     const args = command.args;
-    const spec = commandSpec(args);
+    const spec = needsCare(args) ? commandSpec(args) : undefined;
     if (spec !== undefined && (spec.effect !== undefined || spec.blocking)) {
       const refused = refusal(spec, "client", true, false);
       if (refused !== undefined) return Promise.reject(new TypeError(refused));

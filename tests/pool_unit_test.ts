@@ -280,4 +280,26 @@ describe("Pool mechanism (fake connections)", () => {
     await lease.release();
     assert.equal(pool.stats().total, 0);
   });
+
+  test("Pool.acquire() leaves plain commands a connection: leases stop at maxLeases", async () => {
+    const { pool, connections } = makePool({
+      max: 2,
+      maxLeases: 1,
+      acquireTimeout: 50,
+    });
+    const lease = await pool.acquire();
+    // The second connection exists for plain commands, never for a lease.
+    await assert.rejects(pool.acquire(), PoolTimeoutError);
+    assert.equal(await pool.run(["GET"]), "conn2");
+    assert.equal(connections.length, 2);
+    assert.equal(pool.stats().leased, 1);
+    const waiting = pool.acquire({ timeout: 1_000 });
+    await sleep(5);
+    assert.equal(pool.stats().waiting, 1, "waits for the lease, not conn2");
+    await lease.release();
+    const next = await waiting;
+    assert.equal(pool.stats().leased, 1);
+    await next.release();
+    pool.destroy();
+  });
 });

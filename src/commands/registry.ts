@@ -127,6 +127,11 @@ const names = new Map<string, CommandSpec>();
 const subcommands = new Map<CommandSpec, Map<string, CommandSpec>>();
 const timeouts = new Map<string, TimeoutRule>();
 const all: CommandSpec[] = [];
+/**
+ * Top-level names, upper and lower case, of the commands that change
+ * connection state or may block, themselves or through a subcommand.
+ */
+const careful = new Set<string>();
 
 function parseKeySpec(line: string): KeySpec {
   const [begin, find, flagText] = line.split(" ");
@@ -215,6 +220,10 @@ function load(): void {
     }
     index.set(own, spec);
     index.set(own.toLowerCase(), spec);
+    if (spec.effect !== undefined || spec.blocking) {
+      careful.add(container!.name);
+      careful.add(container!.name.toLowerCase());
+    }
   }
   Object.freeze(all);
 }
@@ -269,6 +278,23 @@ export function commandSpec(
   if (spec === undefined || args.length < 2) return spec;
   const subs = subcommands.get(spec);
   return subs === undefined ? spec : lookup(subs, args[1]);
+}
+
+/**
+ * Whether a command may need more than plain multiplexing: it changes
+ * connection state or may block (itself or through a subcommand), or its
+ * name is not a plain known one (bytes, mixed case, unknown). False means
+ * it can go straight to a shared connection; one Set lookup, for the hot
+ * path of every command.
+ *
+ * @param args The command as it would be sent.
+ * @returns Whether to look at its spec before sending it.
+ */
+export function needsCare(args: readonly CommandArg[]): boolean {
+  if (all.length === 0) load();
+  const name = args[0];
+  if (typeof name !== "string") return true;
+  return careful.has(name) || !names.has(name);
 }
 
 /** Whether an argument equals an upper-case ASCII word, ignoring case. */

@@ -36,16 +36,12 @@ export interface ReplyEvents {
 
 /** What the queue needs from its connection. */
 export interface ReplyQueueHost {
-  readonly events: ReplyEvents;
-  readonly decoder: Decoder;
   readonly address: string;
   readonly commandTimeout: number;
   /** When a byte last arrived, in epoch milliseconds. */
   lastDataAt(): number;
   /** Whether replies are RESP2 (pub/sub messages then come as replies). */
   resp2(): boolean;
-  /** A reply arrived for a command. */
-  answered(): void;
   /** The connection sent nothing for too long with entries outstanding. */
   dead(error: TimeoutError): void;
 }
@@ -71,7 +67,11 @@ const CONFIRMATIONS = new Set([
  */
 export class ReplyQueue {
   readonly #host: ReplyQueueHost;
+  readonly #events: ReplyEvents;
+  readonly #commandTimeout: number;
   readonly #queue = new Queue<Pending>();
+  /** The connection's decoder, whose bytes mode follows the head entry. */
+  decoder!: Decoder;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #drainedPromise: Promise<void> | undefined;
   #resolveDrained: (() => void) | undefined;
@@ -80,8 +80,10 @@ export class ReplyQueue {
   /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
   subscriber = false;
 
-  constructor(host: ReplyQueueHost) {
+  constructor(host: ReplyQueueHost, events: ReplyEvents) {
     this.#host = host;
+    this.#events = events;
+    this.#commandTimeout = host.commandTimeout;
   }
 
   /** Entries whose replies have not all arrived. */
@@ -91,17 +93,16 @@ export class ReplyQueue {
 
   /** Adds an entry written (or about to be) and guards its deadline. */
   add(pending: Pending): void {
-    const decoder = this.#host.decoder;
-    if (this.#queue.size === 0) decoder.bytes = pending.bytes;
+    if (this.#queue.size === 0) this.decoder.bytes = pending.bytes;
     this.#queue.push(pending);
     const options = pending.options;
     const timeout = options?.timeout;
     const signal = options?.signal;
     if (timeout === undefined && signal === undefined) {
-      pending.deadline = pending.issuedAt + this.#host.commandTimeout;
+      pending.deadline = pending.issuedAt + this.#commandTimeout;
       if (this.#timer === undefined) this.#armTimer(pending.deadline);
     } else {
-      this.#guard(pending, timeout ?? this.#host.commandTimeout, signal);
+      this.#guard(pending, timeout ?? this.#commandTimeout, signal);
     }
   }
 
@@ -147,7 +148,7 @@ export class ReplyQueue {
   #onTimer = (): void => {
     this.#timer = undefined;
     const now = Date.now();
-    const timeout = this.#host.commandTimeout;
+    const timeout = this.#commandTimeout;
     let next = 0;
     for (let i = 0; i < this.#queue.size; i++) {
       const pending = this.#queue.at(i)!;
@@ -169,7 +170,7 @@ export class ReplyQueue {
         `Cannot get a reply to ${pending.name} from ${this.#host.address} within ${timeout} ms`,
       ),
     );
-    this.#host.events.timeout?.();
+    this.#events.timeout?.();
   }
 
   /**
@@ -181,7 +182,7 @@ export class ReplyQueue {
     const head = this.#queue.peek();
     if (head === undefined || !head.settled) return false;
     const silentFor = now - Math.max(this.#host.lastDataAt(), head.issuedAt);
-    if (silentFor < this.#host.commandTimeout) return false;
+    if (silentFor < this.#commandTimeout) return false;
     this.#host.dead(
       new TimeoutError(
         `Cannot use the connection to ${this.#host.address} as it sent nothing for ${silentFor} ms with commands outstanding`,
@@ -205,7 +206,7 @@ export class ReplyQueue {
     if (pending.kind === BATCH) {
       pending.replies!.push(value);
       if (--pending.remaining > 0) {
-        this.#host.decoder.bytes =
+        this.decoder.bytes =
           pending.batch![pending.replies!.length].bytes === true;
         return;
       }
@@ -213,7 +214,7 @@ export class ReplyQueue {
     this.#shiftHead();
     if (pending.settled) return;
     pending.finish();
-    const events = this.#host.events;
+    const events = this.#events;
     if (pending.kind === BATCH) {
       const replies = pending.replies!;
       const loading = loadingRefusal(pending.batch!, replies);
@@ -234,7 +235,6 @@ export class ReplyQueue {
       pending.reject(error);
       return;
     }
-    this.#host.answered();
     try {
       pending.resolve(pending.map(value));
     } catch (error) {
@@ -244,7 +244,7 @@ export class ReplyQueue {
 
   /** Routes a RESP3 push message. */
   onPush(value: RespValue[]): void {
-    if (!this.#routePubSub(value)) this.#host.events.push?.(value);
+    if (!this.#routePubSub(value)) this.#events.push?.(value);
   }
 
   /** Takes the head entry off the queue once all its replies are in. */
@@ -252,10 +252,10 @@ export class ReplyQueue {
     this.#queue.shift();
     const next = this.#queue.peek();
     if (next === undefined) {
-      this.#host.decoder.bytes = this.idleBytes;
-      this.#host.events.idle?.();
+      this.decoder.bytes = this.idleBytes;
+      this.#events.idle?.();
       this.#settleDrained();
-    } else this.#host.decoder.bytes = next.bytes;
+    } else this.decoder.bytes = next.bytes;
   }
 
   /**
@@ -293,7 +293,7 @@ export class ReplyQueue {
       : undefined;
     if (kind === undefined) return false;
     if (MESSAGES.has(kind)) {
-      this.#host.events.push?.(value);
+      this.#events.push?.(value);
       return true;
     }
     if (!CONFIRMATIONS.has(kind)) return false;
@@ -309,7 +309,7 @@ export class ReplyQueue {
     } else {
       // Not asked for: the server dropped a subscription by itself (a
       // shard channel whose slot moved). The owner decides what to do.
-      this.#host.events.push?.(value);
+      this.#events.push?.(value);
     }
     return true;
   }
@@ -371,7 +371,7 @@ export class ReplyQueue {
         { cause: error, mayHaveBeenApplied: applied },
       );
       // The owner may take the entry over and send it again elsewhere.
-      if (this.#host.events.retry?.(pending, failure, applied) !== true) {
+      if (this.#events.retry?.(pending, failure, applied) !== true) {
         pending.reject(failure);
       }
     }

@@ -114,25 +114,17 @@ export class Connection {
     this.#settings = settings;
     this.#transport = transport;
     this.#events = events;
-    // deno-lint-ignore no-this-alias
-    const connection = this;
     this.#queue = new ReplyQueue({
-      events,
-      get decoder() {
-        return connection.#decoder;
-      },
-      get address() {
-        return connection.address;
-      },
+      address: settings.path ?? `${settings.host}:${settings.port}`,
       commandTimeout: settings.commandTimeout,
       lastDataAt: () => this.#lastDataAt,
       resp2: () => this.#protocol === 2,
-      answered: () => this.lastUsedAt = this.#lastDataAt,
       dead: (error) => this.destroy(error),
-    });
-    this.#decoder = new Decoder({
-      reply: (value) => this.#queue.onReply(value),
-      push: (value) => this.#queue.onPush(value),
+    }, events);
+    const queue = this.#queue;
+    this.#decoder = queue.decoder = new Decoder({
+      reply: (value) => queue.onReply(value),
+      push: (value) => queue.onPush(value),
     }, settings.limits);
     this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
   }
@@ -427,7 +419,7 @@ export class Connection {
   };
 
   #onData(chunk: Uint8Array): void {
-    this.#lastDataAt = Date.now();
+    this.lastUsedAt = this.#lastDataAt = Date.now();
     try {
       this.#decoder.feed(chunk);
     } catch (error) {

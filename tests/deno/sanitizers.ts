@@ -45,7 +45,9 @@ Deno.test({
   name: "Client.acquire() leases leave nothing behind after release and close",
   ...sanitized,
   async fn() {
-    const redis = createClient(server.url, { pool: { max: 2 } });
+    // max 3: leases may hold two connections, the third is kept for plain
+    // commands.
+    const redis = createClient(server.url, { pool: { max: 3 } });
     {
       await using lease = await redis.acquire();
       await lease.send(["SELECT", 2]);
@@ -87,6 +89,42 @@ Deno.test({
       TimeoutError,
     );
     assertEquals(await redis.ping(), "PONG");
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "Subscription heartbeats, resubscribes and close leave nothing behind",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url);
+    const sub = await redis.subscribe("s:news", { heartbeatInterval: 20 });
+    await sub.psubscribe("s:p.*");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await redis.publish("s:news", "hello");
+    for await (const { message } of sub) {
+      assertEquals(message, "hello");
+      break;
+    }
+    await redis.close();
+    assertEquals(sub.closed, true);
+  },
+});
+
+Deno.test({
+  name: "A blocking command cancelled by its timeout leaves nothing behind",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url);
+    await assertRejects(
+      () => redis.withOptions({ timeout: 30 }).blpop("s:empty", 0),
+      TimeoutError,
+    );
+    const controller = new AbortController();
+    const pending = redis.withOptions({ signal: controller.signal })
+      .brpop("s:empty", 5);
+    setTimeout(() => controller.abort(new Error("stop")), 20);
+    await assertRejects(() => pending, Error);
     await redis.close();
   },
 });
