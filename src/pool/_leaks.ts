@@ -40,6 +40,20 @@ function acquireSite(stack: string): string {
   return stack;
 }
 
+/**
+ * An acquire stack without respool's own frames, so that it starts at the
+ * caller's `acquire()`.
+ *
+ * @param stack The stack as recorded.
+ * @returns The stack from the caller on.
+ */
+export function callerStack(stack: string): string {
+  const own = sourcesPath();
+  if (!own) return stack;
+  return stack.split("\n").filter((line, i) => i === 0 || !line.includes(own))
+    .join("\n");
+}
+
 /** What a leak report carries. */
 export interface LeakReport {
   /** The stack of the `acquire` call, or a note that none was recorded. */
@@ -106,8 +120,11 @@ export class LeakTracker {
    * @param emit Emits the `leak` event; returns whether anyone listened.
    */
   report(slot: Slot, emit: (report: LeakReport) => boolean): void {
+    const stack = slot.stack;
     const report: LeakReport = {
-      stack: slot.stack ?? "(leak detection is off: no stack)",
+      stack: stack === undefined
+        ? "(leak detection is off: no stack)"
+        : callerStack(stack),
       heldMs: Date.now() - slot.acquiredAt,
     };
     slot.origin = undefined;

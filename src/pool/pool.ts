@@ -18,6 +18,7 @@ import type { CommandArg } from "../resp/encode.ts";
 import { type PoolConnection, Slot } from "./_slot.ts";
 import { SharedConnections } from "./_shared.ts";
 import { Leasing } from "./_leasing.ts";
+import { callerStack } from "./_leaks.ts";
 import { maintain, maintenanceTick } from "./_maintenance.ts";
 import type { LeaseState } from "./_reset.ts";
 import type {
@@ -359,7 +360,10 @@ export class Pool<C extends PoolConnection, L extends object>
     if (this.#closed || this.#slots.size === 0) return;
     maintain(this.#slots, this.#settings, {
       longHold: (slot, heldMs) =>
-        this.#emit("longhold", { stack: slot.stack, heldMs }),
+        this.#emit("longhold", {
+          stack: slot.stack === undefined ? undefined : callerStack(slot.stack),
+          heldMs,
+        }),
       retire: (slot, reason) => {
         const own = slot as Slot<C>;
         this.#remove(own);
