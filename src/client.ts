@@ -140,19 +140,19 @@ export class Client extends RedisCommands {
     options?: CommandOptions,
   ): Promise<T> {
     const args = command.args;
+    if (options?.timeout !== undefined) {
+      try {
+        checkTimeout(options.timeout, String(args[0]));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const spec = needsCare(args) ? commandSpec(args) : undefined;
     if (spec !== undefined && (spec.effect !== undefined || spec.blocking)) {
       const refused = refusal(spec, "client", true, false);
       if (refused !== undefined) return Promise.reject(new TypeError(refused));
       if (blockTimeout(spec, args) !== undefined) {
         return this.#runBlocking(command, options);
-      }
-    }
-    if (options?.timeout !== undefined) {
-      try {
-        checkTimeout(options.timeout, String(args[0]));
-      } catch (error) {
-        return Promise.reject(error);
       }
     }
     if (command.bytes) options = { ...options, bytes: true };
@@ -185,7 +185,14 @@ export class Client extends RedisCommands {
     command: Command<T>,
     options: CommandOptions | undefined,
   ): Promise<T> {
-    const lease = await this.#pool.acquire({ signal: options?.signal });
+    // Waiting for the lease counts against the call's own timeout too.
+    const timeout = options?.timeout;
+    const lease = await this.#pool.acquire({
+      signal: options?.signal,
+      timeout: timeout === undefined
+        ? undefined
+        : Math.min(timeout, this.#options.pool.acquireTimeout),
+    });
     try {
       return await lease[RUN](command, options);
     } finally {

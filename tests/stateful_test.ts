@@ -452,4 +452,23 @@ describe("Stateful work against a real redis-server", () => {
       }
     },
   );
+
+  test(
+    "Lease inside a raw MULTI resolves commands to QUEUED; EXEC's reply holds the results",
+    T,
+    async () => {
+      const redis = createClient(server.url);
+      try {
+        await using lease = await redis.acquire();
+        await lease.send(["MULTI"]);
+        assert.equal(await lease.set("raw:n", "5"), "QUEUED");
+        assert.equal(await lease.incr("raw:n"), "QUEUED");
+        assert.deepEqual(await lease.send(["EXEC"]), ["OK", 6]);
+        // After EXEC, typed results again.
+        assert.equal(await lease.incr("raw:n"), 7);
+      } finally {
+        await redis.close();
+      }
+    },
+  );
 });
