@@ -155,6 +155,11 @@ export class Decoder {
   #end = 0;
   /** Bytes the kept element needs before parsing it again can progress. */
   #need = 0;
+  /**
+   * Where, counted from the kept element's first byte, the search for the CR
+   * ending its line resumes: the bytes before it were already searched.
+   */
+  #crFrom = 1;
   #stack: Frame[] = [];
   #frameBytes = false;
   #failed: ProtocolError | undefined;
@@ -199,13 +204,18 @@ export class Decoder {
     if (this.#failed) throw this.#failed;
     try {
       if (this.#end === this.#start) {
-        const used = this.#parse(chunk, 0, chunk.length);
+        const used = this.#parse(chunk, 0, chunk.length, 1);
         if (used < chunk.length) this.#keep(chunk, used);
         return;
       }
       this.#append(chunk);
       if (this.#end - this.#start < this.#need) return;
-      this.#start = this.#parse(this.#buf, this.#start, this.#end);
+      this.#start = this.#parse(
+        this.#buf,
+        this.#start,
+        this.#end,
+        this.#start + this.#crFrom,
+      );
       if (this.#start === this.#end) {
         this.#start = this.#end = 0;
         if (this.#buf.length > SHRINK_ABOVE) this.#buf = new Uint8Array(0);
@@ -225,6 +235,7 @@ export class Decoder {
   /** Drops any partly received reply, as after a reconnect. */
   reset(): void {
     this.#start = this.#end = this.#need = 0;
+    this.#crFrom = 1;
     this.#stack = [];
     this.#failed = undefined;
   }
@@ -266,8 +277,11 @@ export class Decoder {
     this.#end += chunk.length;
   }
 
-  /** Parses as much as possible; returns the offset of the first unused byte. */
-  #parse(buf: Uint8Array, pos: number, end: number): number {
+  /**
+   * Parses as much as possible; returns the offset of the first unused byte.
+   * `crFrom` is where the CR of the first element's line is searched from.
+   */
+  #parse(buf: Uint8Array, pos: number, end: number, crFrom: number): number {
     this.#need = 0;
     const stack = this.#stack;
     while (pos < end) {
@@ -276,7 +290,7 @@ export class Decoder {
       }
       // Refuse garbage at once rather than wait for a CR that may never come.
       if (TYPE_BYTES[buf[pos]] === 0) throw unknownType(buf[pos]);
-      const lineEnd = this.#findCR(buf, pos + 1, end);
+      const lineEnd = this.#findCR(buf, crFrom, end);
       // Checked whether or not the CR has arrived, so the outcome does not
       // depend on where the chunks were cut.
       if ((lineEnd === -1 ? end : lineEnd) - pos > this.#maxLineLength) {
@@ -284,8 +298,17 @@ export class Decoder {
           `Cannot decode the reply as a line is longer than ${this.#maxLineLength} bytes`,
         );
       }
-      if (lineEnd === -1) return pos;
-      if (lineEnd + 1 >= end) return pos;
+      // An unfinished line is kept and searched again when more bytes come:
+      // remember how far this search got, or a line dripped one byte per
+      // chunk would be searched from its start each time, O(n^2) in all.
+      if (lineEnd === -1) {
+        this.#crFrom = end - pos;
+        return pos;
+      }
+      if (lineEnd + 1 >= end) {
+        this.#crFrom = lineEnd - pos;
+        return pos;
+      }
       if (buf[lineEnd + 1] !== 10) {
         throw new ProtocolError(
           "Cannot decode the reply as a line ends in CR without LF",
@@ -320,6 +343,7 @@ export class Decoder {
           after = next + length + 2;
           if (after > end) {
             this.#need = after - pos;
+            this.#crFrom = lineEnd - pos;
             value = INCOMPLETE;
             break;
           }
@@ -368,6 +392,7 @@ export class Decoder {
       }
       if (value === INCOMPLETE) return pos;
       pos = after;
+      crFrom = pos + 1;
       if (value === OPENED) continue;
       this.#complete(value);
     }
