@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { defaultTransport, detectRuntime } from "../src/transport/detect.ts";
 import { nodeTransport } from "../src/transport/node.ts";
@@ -99,6 +100,43 @@ class Probe implements TransportHandlers {
   }
 }
 
+/**
+ * Where Linux lists TCP sockets with their timers; no runtime has an API that
+ * reads SO_KEEPALIVE back, and other systems show it nowhere a test can read.
+ */
+const TCP_TABLES = ["/proc/net/tcp", "/proc/net/tcp6"].filter((table) =>
+  existsSync(table)
+);
+
+/**
+ * Seconds until the first keep-alive probe of the established TCP connection
+ * from `localPort` to `remotePort`, or `undefined` when no keep-alive timer
+ * runs on it. Read from /proc/net/tcp: on an established socket, timer 2 is
+ * the one TCP runs only while SO_KEEPALIVE is on, and `tm->when` counts in
+ * hundredths of a second.
+ */
+function keepAliveTimer(
+  localPort: number,
+  remotePort: number,
+): number | undefined {
+  const hex = (port: number) =>
+    `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  for (const table of TCP_TABLES) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const [, local, remote, state, , timer] = line.trim().split(/\s+/);
+      if (
+        state !== "01" || !local.endsWith(hex(localPort)) ||
+        !remote.endsWith(hex(remotePort))
+      ) continue;
+      const [active, when] = timer.split(":");
+      return active === "02" ? parseInt(when, 16) / 100 : undefined;
+    }
+  }
+  throw new Error(
+    `Cannot find an established connection from port ${localPort} to ${remotePort}`,
+  );
+}
+
 let plain: RedisServer;
 let secure: RedisServer;
 let certs: TestCerts;
@@ -174,6 +212,22 @@ function suite(name: string, load: () => Promise<Transport>): void {
   ): Promise<void> {
     socket.close();
     assert.equal(await probe.closed, undefined);
+  }
+
+  /** The client's own TCP port, as the server reports it in CLIENT INFO. */
+  async function localPort(
+    socket: TransportSocket,
+    probe: Probe,
+  ): Promise<number> {
+    socket.write(resp("CLIENT", "INFO"));
+    let text = await probe.text(1);
+    while (!text.includes("\r\n")) text = await probe.text(text.length + 1);
+    const header = text.indexOf("\r\n") + 2;
+    const length = Number(text.slice(1, header - 2));
+    text = await probe.text(header + length + 2);
+    const match = / addr=[^ ]*:(\d+) /.exec(text);
+    assert.ok(match, `CLIENT INFO names no addr: ${text}`);
+    return Number(match[1]);
   }
 
   describe(label, () => {
@@ -253,6 +307,69 @@ function suite(name: string, load: () => Promise<Transport>): void {
       await ping(socket, probe);
       await closeAndWait(socket, probe);
     });
+
+    test(
+      `${label}.connect() rejects TLS over a unix socket with a TypeError`,
+      T,
+      async () => {
+        const probe = new Probe();
+        await assert.rejects(
+          transport.connect(
+            {
+              host: "",
+              port: 0,
+              path: plain.socketPath,
+              tls: { ca: certs.caPem },
+            },
+            probe,
+          ),
+          (error) =>
+            error instanceof TypeError &&
+            /^Cannot use TLS over a unix socket \(.+\) as Redis serves TLS on TCP only$/
+              .test(error.message),
+        );
+        assert.equal(probe.closeCalls.length, 0);
+      },
+    );
+
+    test(
+      `${label}.connect() turns TCP keep-alive on, over TLS too`,
+      {
+        ...T,
+        skip: TCP_TABLES.length === 0
+          ? "only Linux shows whether keep-alive is on (/proc/net/tcp)"
+          : false,
+      },
+      async () => {
+        // Deno's Conn.setKeepAlive() takes no delay, so there the first
+        // probe waits the system's default; elsewhere it is 30 s.
+        const firstProbeWithin = name === "deno"
+          ? Number(
+            readFileSync("/proc/sys/net/ipv4/tcp_keepalive_time", "utf8"),
+          )
+          : 30;
+        for (
+          const [server, tls] of [
+            [plain, undefined],
+            [secure, { ca: certs.caPem }],
+          ] as const
+        ) {
+          const [socket, probe] = await open({ tls }, server);
+          const seconds = keepAliveTimer(
+            await localPort(socket, probe),
+            server.port,
+          );
+          assert.ok(
+            seconds !== undefined && seconds > 0 &&
+              seconds <= firstProbeWithin,
+            `first keep-alive probe in ${seconds} s, want at most ${firstProbeWithin} s${
+              tls ? " over TLS" : ""
+            }`,
+          );
+          await closeAndWait(socket, probe);
+        }
+      },
+    );
 
     test(`${label}.connect() verifies TLS with the right CA`, T, async () => {
       const [socket, probe] = await open({ tls: { ca: certs.caPem } }, secure);

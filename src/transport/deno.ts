@@ -1,7 +1,7 @@
 /**
  * The Deno transport: `Deno.connect` with raw `read`/`write` (faster than web
- * streams), TCP_NODELAY on, TLS through `Deno.startTls` so the option set on
- * the TCP socket carries over.
+ * streams), TCP_NODELAY and TCP keep-alive on, TLS through `Deno.startTls` so
+ * the options set on the TCP socket carry over.
  *
  * @module
  */
@@ -22,6 +22,12 @@ function toList(ca: string | string[] | undefined): string[] | undefined {
 
 async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
   if (options.path !== undefined) {
+    if (options.tls) {
+      // Redis serves TLS on TCP only; Deno.connect would drop `tls` unsaid.
+      throw new TypeError(
+        `Cannot use TLS over a unix socket (${options.path}) as Redis serves TLS on TCP only`,
+      );
+    }
     return await Deno.connect({ transport: "unix", path: options.path });
   }
   const tcp = await Deno.connect({
@@ -30,6 +36,12 @@ async function open(options: TransportConnectOptions): Promise<Deno.Conn> {
     signal: options.signal,
   });
   tcp.setNoDelay(true);
+  // Probes an idle connection (a quiet subscriber) so that a dead peer is
+  // found. Deno takes no initial delay: the first probe waits the system's
+  // default (net.ipv4.tcp_keepalive_time, two hours on Linux), not the 30 s
+  // of the Node and Bun transports, which is too late to keep a flow open
+  // through a load balancer that drops it after minutes of silence.
+  tcp.setKeepAlive(true);
   if (!options.tls) return tcp;
   if (options.tls.rejectUnauthorized === false) {
     tcp.close();

@@ -1,5 +1,6 @@
 /**
- * The Node transport: `node:net` and `node:tls` sockets with TCP_NODELAY on.
+ * The Node transport: `node:net` and `node:tls` sockets with TCP_NODELAY and
+ * TCP keep-alive on.
  * Deno and Bun implement these modules too, so it runs there as well, but it
  * is the default only on Node.
  *
@@ -22,6 +23,16 @@ const builtins = (globalThis as unknown as {
 }).process;
 const net = builtins.getBuiltinModule("node:net") as typeof Net;
 const tls = builtins.getBuiltinModule("node:tls") as typeof Tls;
+
+/**
+ * How long, in milliseconds, a TCP connection may sit idle before the first
+ * keep-alive probe. Load balancers and NAT gateways drop flows idle for a few
+ * minutes (AWS NLB after 350 s, Azure after 4 minutes) without telling either
+ * end, so a quiet subscriber would wait forever on a dead socket; a probe
+ * every 30 s keeps the flow alive, and finds a vanished peer, at the cost of
+ * one empty segment per idle half minute. Bun's transport uses the same value.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 
 function describeTarget(options: TransportConnectOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
@@ -131,6 +142,15 @@ class NodeSocket implements TransportSocket {
 export const nodeTransport: Transport = {
   name: "node",
   connect(options, handlers) {
+    if (options.path !== undefined && options.tls) {
+      // Redis serves TLS on TCP only: over its unix socket a handshake
+      // waits for an answer that never comes, so refuse at once.
+      return Promise.reject(
+        new TypeError(
+          `Cannot use TLS over a unix socket (${options.path}) as Redis serves TLS on TCP only`,
+        ),
+      );
+    }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<TransportSocket>((resolve, reject) => {
@@ -160,6 +180,9 @@ export const nodeTransport: Transport = {
       const onReady = () => {
         settle();
         socket.setNoDelay(true);
+        if (options.path === undefined) {
+          socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
+        }
         resolve(new NodeSocket(socket, handlers));
       };
       const where = describeTarget(options);
