@@ -14,18 +14,9 @@ import type {
   TransportHandlers,
   TransportSocket,
 } from "./types.ts";
+import { KEEPALIVE_INITIAL_DELAY_MS } from "./_keepalive.ts";
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * How long, in milliseconds, a TCP connection may sit idle before the first
- * keep-alive probe. Load balancers and NAT gateways drop flows idle for a few
- * minutes (AWS NLB after 350 s, Azure after 4 minutes) without telling either
- * end, so a quiet subscriber would wait forever on a dead socket; a probe
- * every 30 s keeps the flow alive, and finds a vanished peer, at the cost of
- * one empty segment per idle half minute. Node's transport uses the same value.
- */
-const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })

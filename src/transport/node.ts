@@ -15,6 +15,7 @@ import type {
   TransportHandlers,
   TransportSocket,
 } from "./types.ts";
+import { KEEPALIVE_INITIAL_DELAY_MS } from "./_keepalive.ts";
 
 // Loaded through process.getBuiltinModule, not an import declaration, so that
 // a single-file bundle for another runtime (a Worker) holds no node:* import.
@@ -23,16 +24,6 @@ const builtins = (globalThis as unknown as {
 }).process;
 const net = builtins.getBuiltinModule("node:net") as typeof Net;
 const tls = builtins.getBuiltinModule("node:tls") as typeof Tls;
-
-/**
- * How long, in milliseconds, a TCP connection may sit idle before the first
- * keep-alive probe. Load balancers and NAT gateways drop flows idle for a few
- * minutes (AWS NLB after 350 s, Azure after 4 minutes) without telling either
- * end, so a quiet subscriber would wait forever on a dead socket; a probe
- * every 30 s keeps the flow alive, and finds a vanished peer, at the cost of
- * one empty segment per idle half minute. Bun's transport uses the same value.
- */
-const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 
 function describeTarget(options: TransportConnectOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
