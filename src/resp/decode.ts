@@ -5,6 +5,14 @@
  */
 
 import { ProtocolError, ReplyError } from "../errors.ts";
+import {
+  decodeText,
+  readBigNumber,
+  readDouble,
+  readInteger,
+  readLength,
+  unknownType,
+} from "./_scalars.ts";
 
 /** A decoded RESP value. */
 export type RespValue =
@@ -71,11 +79,9 @@ interface Frame {
 // ignoreBOM keeps a leading U+FEFF: in a reply it is data, not a byte order mark.
 const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const CR = 13;
-const MAX_SAFE_DIGITS = 15;
 const SHRINK_ABOVE = 1_048_576;
 const PREALLOCATE_LIMIT = 4_194_304;
 /** The RESP3 double grammar; `Number()` alone would accept " ", "0x10", "Infinity". */
-const DOUBLE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 /** The bytes that start a RESP2/RESP3 element, checked before the line end arrives. */
 const TYPE_BYTES = new Uint8Array(256);
 for (const c of "+-:$=!*%~>|_,#(") TYPE_BYTES[c.charCodeAt(0)] = 1;
@@ -84,33 +90,6 @@ for (const c of "+-:$=!*%~>|_,#(") TYPE_BYTES[c.charCodeAt(0)] = 1;
 const INCOMPLETE = Symbol("incomplete");
 /** Marks that an aggregate header was read and a frame pushed. */
 const OPENED = Symbol("opened");
-
-function decodeText(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= 24) {
-    let s = "";
-    for (let i = start; i < end; i++) {
-      const c = buf[i];
-      if (c >= 0x80) return textDecoder.decode(buf.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return textDecoder.decode(buf.subarray(start, end));
-}
-
-function typeName(byte: number): string {
-  return byte >= 0x20 && byte < 0x7f
-    ? `'${String.fromCharCode(byte)}'`
-    : `0x${byte.toString(16).padStart(2, "0")}`;
-}
-
-function unknownType(byte: number): ProtocolError {
-  return new ProtocolError(
-    `Cannot decode the reply as byte ${
-      typeName(byte)
-    } does not start a RESP type`,
-  );
-}
 
 /**
  * Decodes RESP2 and RESP3 replies from chunks cut at any byte.
@@ -325,12 +304,12 @@ export class Decoder {
           value = new ReplyError(decodeText(buf, pos + 1, lineEnd));
           break;
         case 58: // ':'
-          value = this.#integer(buf, pos + 1, lineEnd);
+          value = readInteger(buf, pos + 1, lineEnd);
           break;
         case 36: // '$'
         case 61: // '='
         case 33: { // '!'
-          const length = this.#length(buf, pos + 1, lineEnd, true);
+          const length = readLength(buf, pos + 1, lineEnd, true);
           if (length === -1) {
             value = null;
             break;
@@ -371,7 +350,7 @@ export class Decoder {
           value = null;
           break;
         case 44: // ','
-          value = this.#double(buf, pos + 1, lineEnd);
+          value = readDouble(buf, pos + 1, lineEnd);
           break;
         case 35: // '#'
           if (
@@ -385,7 +364,7 @@ export class Decoder {
           value = buf[pos + 1] === 116;
           break;
         case 40: // '('
-          value = this.#bigNumber(buf, pos + 1, lineEnd);
+          value = readBigNumber(buf, pos + 1, lineEnd);
           break;
         default:
           throw unknownType(buf[pos]);
@@ -423,7 +402,7 @@ export class Decoder {
     lineEnd: number,
   ): RespValue | typeof OPENED {
     const type = buf[pos];
-    const count = this.#length(buf, pos + 1, lineEnd, type === 42);
+    const count = readLength(buf, pos + 1, lineEnd, type === 42);
     if (count === -1) return null;
     if (count > this.#maxAggregateLength) {
       throw new ProtocolError(
@@ -485,107 +464,6 @@ export class Decoder {
   #findCR(buf: Uint8Array, from: number, end: number): number {
     for (let i = from; i < end; i++) if (buf[i] === CR) return i;
     return -1;
-  }
-
-  #length(
-    buf: Uint8Array,
-    start: number,
-    end: number,
-    allowNull: boolean,
-  ): number {
-    if (start === end) {
-      throw new ProtocolError("Cannot decode the reply as a length is empty");
-    }
-    if (buf[start] === 63) { // '?'
-      throw new ProtocolError(
-        "Cannot decode the reply as streamed aggregates and strings are not supported",
-      );
-    }
-    if (buf[start] === 45) {
-      if (allowNull && end === start + 2 && buf[start + 1] === 49) return -1;
-      throw new ProtocolError(
-        "Cannot decode the reply as a length is negative",
-      );
-    }
-    if (end - start > MAX_SAFE_DIGITS) {
-      throw new ProtocolError(
-        "Cannot decode the reply as a length is too large",
-      );
-    }
-    let n = 0;
-    for (let i = start; i < end; i++) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) {
-        throw new ProtocolError(
-          "Cannot decode the reply as a length is not a decimal number",
-        );
-      }
-      n = n * 10 + d;
-    }
-    return n;
-  }
-
-  #integer(buf: Uint8Array, start: number, end: number): number | bigint {
-    let i = start;
-    const negative = buf[i] === 45;
-    if (negative || buf[i] === 43) i++;
-    if (i === end) {
-      throw new ProtocolError("Cannot decode the reply as an integer is empty");
-    }
-    if (end - i > MAX_SAFE_DIGITS) {
-      return this.#bigNumber(buf, start, end, true);
-    }
-    let n = 0;
-    for (; i < end; i++) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) {
-        throw new ProtocolError(
-          "Cannot decode the reply as an integer is not a decimal number",
-        );
-      }
-      n = n * 10 + d;
-    }
-    return negative ? -n : n;
-  }
-
-  #bigNumber(
-    buf: Uint8Array,
-    start: number,
-    end: number,
-    narrow = false,
-  ): number | bigint {
-    const text = decodeText(buf, start, end);
-    if (!/^[-+]?\d+$/.test(text)) {
-      throw new ProtocolError(
-        "Cannot decode the reply as a big number is not a decimal number",
-      );
-    }
-    const big = BigInt(text);
-    if (
-      narrow && big <= BigInt(Number.MAX_SAFE_INTEGER) &&
-      big >= BigInt(Number.MIN_SAFE_INTEGER)
-    ) return Number(big);
-    return big;
-  }
-
-  #double(buf: Uint8Array, start: number, end: number): number {
-    const text = decodeText(buf, start, end);
-    switch (text) {
-      case "inf":
-      case "+inf":
-        return Infinity;
-      case "-inf":
-        return -Infinity;
-      case "nan":
-      case "-nan":
-        return NaN;
-    }
-    if (!DOUBLE.test(text)) {
-      throw new ProtocolError(
-        "Cannot decode the reply as a double is not a number",
-      );
-    }
-    return Number(text);
   }
 }
 
