@@ -10,7 +10,8 @@ import type { RespValue } from "../resp/decode.ts";
 
 const textDecoder = new TextDecoder();
 
-function unexpected(what: string, reply: RespValue): never {
+/** Throws the ProtocolError for a reply of another shape than expected. */
+export function unexpected(what: string, reply: RespValue): never {
   throw new ProtocolError(
     `Cannot read the reply as ${what} was expected, got ${
       reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { ProtocolError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
-import { toString } from "./_reply.ts";
+import { toString, unexpected } from "./_reply.ts";
 
 /** A member of a sorted set with its score. */
 export interface ScoredMember {
@@ -30,14 +29,6 @@ export interface PoppedScoredMember {
 
 const textDecoder = new TextDecoder();
 
-function shape(what: string, reply: RespValue): never {
-  throw new ProtocolError(
-    `Cannot read the reply as ${what} was expected, got ${
-      reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply
-    }`,
-  );
-}
-
 /** A score: a RESP3 double, or a RESP2 bulk string such as "1.5" or "inf". */
 export function toScore(reply: RespValue): number {
   if (typeof reply === "number") return reply;
@@ -46,12 +37,14 @@ export function toScore(reply: RespValue): number {
     ? reply
     : reply instanceof Uint8Array
     ? textDecoder.decode(reply)
-    : shape("a score", reply);
+    : unexpected("a score", reply);
   const lower = text.toLowerCase();
   if (lower === "inf" || lower === "+inf") return Infinity;
   if (lower === "-inf") return -Infinity;
   const n = Number(text);
-  if (text.trim() === "" || Number.isNaN(n)) return shape("a score", reply);
+  if (text.trim() === "" || Number.isNaN(n)) {
+    return unexpected("a score", reply);
+  }
   return n;
 }
 
@@ -63,7 +56,7 @@ export function toScoreOrNull(reply: RespValue): number | null {
 /** One score or null per member (ZMSCORE). */
 export function toScoresOrNulls(reply: RespValue): (number | null)[] {
   if (Array.isArray(reply)) return reply.map(toScoreOrNull);
-  return shape("an array", reply);
+  return unexpected("an array", reply);
 }
 
 /**
@@ -72,16 +65,16 @@ export function toScoresOrNulls(reply: RespValue): (number | null)[] {
  * (RESP3).
  */
 export function toScoredMembers(reply: RespValue): ScoredMember[] {
-  if (!Array.isArray(reply)) return shape("an array", reply);
+  if (!Array.isArray(reply)) return unexpected("an array", reply);
   if (reply.length > 0 && Array.isArray(reply[0])) {
     return reply.map((pair) => {
       if (!Array.isArray(pair) || pair.length !== 2) {
-        return shape("a [member, score] pair", pair);
+        return unexpected("a [member, score] pair", pair);
       }
       return { member: toString(pair[0]), score: toScore(pair[1]) };
     });
   }
-  if (reply.length % 2 !== 0) return shape("member, score pairs", reply);
+  if (reply.length % 2 !== 0) return unexpected("member, score pairs", reply);
   const members: ScoredMember[] = [];
   for (let i = 0; i < reply.length; i += 2) {
     members.push({ member: toString(reply[i]), score: toScore(reply[i + 1]) });
@@ -101,5 +94,5 @@ export function toPoppedScoredMember(
       score: toScore(reply[2]),
     };
   }
-  return shape("a [key, member, score] triple", reply);
+  return unexpected("a [key, member, score] triple", reply);
 }

@@ -25,11 +25,11 @@ import type {
   AcquireOptions,
   ConnectionFactory,
   LeaseFactory,
-  LeaseOwner,
   PoolEmitter,
   PoolSettings,
   PoolStats,
 } from "./types.ts";
+import type { LeaseOwner } from "./types.ts";
 
 export type {
   AcquireOptions,
@@ -39,7 +39,7 @@ export type {
   PoolEmitter,
   PoolSettings,
   PoolStats,
-};
+} from "./types.ts";
 
 /**
  * The pool. Its mechanism (slots, waiters, queue) is here; which shared
