@@ -471,4 +471,34 @@ describe("Stateful work against a real redis-server", () => {
       }
     },
   );
+
+  test(
+    "A per-call timeout of 0 is refused with a RangeError everywhere, and Infinity means no limit",
+    T,
+    async () => {
+      const redis = createClient(server.url);
+      try {
+        await assert.rejects(redis.send(["PING"], { timeout: 0 }), RangeError);
+        await assert.rejects(
+          redis.withOptions({ timeout: -5 }).get("k"),
+          RangeError,
+        );
+        await assert.rejects(redis.acquire({ timeout: 0 }), RangeError);
+        assert.throws(
+          () => redis.pipeline().ping().exec({ timeout: 0 }),
+          RangeError,
+        );
+        assert.throws(
+          () => redis.multi().ping().exec({ timeout: 0 }),
+          RangeError,
+        );
+        assert.equal(await redis.send(["PING"], { timeout: Infinity }), "PONG");
+        await using lease = await redis.acquire({ timeout: Infinity });
+        await assert.rejects(lease.send(["PING"], { timeout: 0 }), RangeError);
+        assert.equal(await lease.ping(), "PONG");
+      } finally {
+        await redis.close();
+      }
+    },
+  );
 });

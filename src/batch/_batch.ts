@@ -11,7 +11,7 @@ import { blockTimeout, commandSpec } from "../commands/registry.ts";
 import type { RespValue } from "../resp/decode.ts";
 import { type CommandArg, commandName } from "../resp/encode.ts";
 import { ReplyError } from "../errors.ts";
-import type { Executor } from "../_executor.ts";
+import { checkTimeout, type Executor } from "../_executor.ts";
 import { refusal } from "../_guard.ts";
 
 /** Options of {@linkcode Pipeline.exec} and {@linkcode Transaction.exec}. */
@@ -133,8 +133,17 @@ export class CommandList {
     );
   }
 
-  /** Ends queueing: the commands, for `exec()`. */
-  take(verb: "execute" | "discard"): Command<unknown>[] {
+  /**
+   * Ends queueing: the commands, for `exec()` (whose options are checked
+   * first, so that a bad timeout throws and the batch stays open).
+   */
+  take(
+    verb: "execute" | "discard",
+    options?: ExecOptions,
+  ): Command<unknown>[] {
+    if (options?.timeout !== undefined) {
+      checkTimeout(options.timeout, `the ${this.#what}`);
+    }
     if (this.#state !== "open") {
       throw new TypeError(
         `Cannot ${verb} the ${this.#what} as it was already ${this.#state}`,

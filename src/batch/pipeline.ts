@@ -149,11 +149,13 @@ export class Pipeline<R extends unknown[] = []> {
    * the command's typed result or the `Error` it failed with.
    * @throws {TypeError} When the pipeline was already executed (thrown
    * synchronously).
+   * @throws {RangeError} When `timeout` is not above 0 (thrown
+   * synchronously; `Infinity` means no limit).
    * @throws {unknown} The signal's reason (as a rejection) when `signal`
    * aborts.
    */
   exec(options?: ExecOptions): Promise<PipelineResults<R>> {
-    const commands = this.#list.take("execute");
+    const commands = this.#list.take("execute", options);
     if (commands.length === 0) {
       return Promise.resolve([] as unknown as PipelineResults<R>);
     }

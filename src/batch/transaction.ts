@@ -197,6 +197,8 @@ export class Transaction<R extends unknown[] = []> {
    * ran nothing.
    * @throws {TypeError} When the transaction was already executed or
    * discarded (thrown synchronously).
+   * @throws {RangeError} When `timeout` is not above 0 (thrown
+   * synchronously; `Infinity` means no limit).
    * @throws {ReplyError} When the server refused a command while queuing it
    * (EXECABORT) or refused MULTI.
    * @throws {ConnectionError} When the connection failed before EXEC's
@@ -204,7 +206,7 @@ export class Transaction<R extends unknown[] = []> {
    * @throws {TimeoutError} When the replies did not come in time.
    */
   exec(options?: ExecOptions): Promise<TransactionResults<R> | null> {
-    return this.#send(this.#list.take("execute"), options);
+    return this.#send(this.#list.take("execute", options), options);
   }
 
   async #send(
