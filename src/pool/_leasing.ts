@@ -64,7 +64,9 @@ export class Leasing<C extends PoolConnection, L extends object> {
     this.#waiters = new Waiters<L>({
       expired: (waitedMs) =>
         new PoolTimeoutError(
-          `Cannot acquire a connection within ${waitedMs} ms as all ${settings.maxLeases} connections that leases may hold are in use (${this.#leased} leased, ${this.#waiters.size} others waiting; pool.maxLeases)`,
+          this.#leased >= settings.maxLeases
+            ? `Cannot acquire a connection within ${waitedMs} ms as all ${settings.maxLeases} connections that leases may hold are in use (${this.#leased} leased, ${this.#waiters.size} others waiting; pool.maxLeases)`
+            : `Cannot acquire a connection within ${waitedMs} ms as none became ready in time (${this.#leased} of ${settings.maxLeases} leased, ${this.#waiters.size} others waiting)`,
         ),
       left: () => this.#undrain(),
     });
