@@ -8,7 +8,12 @@
  * calls resolved, which rejected and with what code, which never settled,
  * and which jobs each call pushed or popped.
  */
-import { type Client, ConnectionError, RedisError } from "../../mod.ts";
+import {
+  type Client,
+  ConnectionError,
+  RedisError,
+  ReplyError,
+} from "../../mod.ts";
 
 /** What the workload observed. */
 export interface WorkloadReport {
@@ -88,7 +93,11 @@ export async function runWorkload(
       },
       (error) => {
         pending.delete(promise);
-        const code = error instanceof RedisError
+        // Server errors by their prefix: a LOADING answer after the call's
+        // deadline is not the same story as a WRONGTYPE.
+        const code = error instanceof ReplyError
+          ? `REPLY:${error.prefix}`
+          : error instanceof RedisError
           ? error.code
           : String(error?.name);
         report.rejectedByCode[code] = (report.rejectedByCode[code] ?? 0) + 1;
