@@ -91,6 +91,12 @@ const INCOMPLETE = Symbol("incomplete");
 /** Marks that an aggregate header was read and a frame pushed. */
 const OPENED = Symbol("opened");
 
+function lineTooLong(maxLineLength: number): ProtocolError {
+  return new ProtocolError(
+    `Cannot decode the reply as a line is longer than ${maxLineLength} bytes`,
+  );
+}
+
 /**
  * Decodes RESP2 and RESP3 replies from chunks cut at any byte.
  *
@@ -183,18 +189,14 @@ export class Decoder {
     if (this.#failed) throw this.#failed;
     try {
       if (this.#end === this.#start) {
-        const used = this.#parse(chunk, 0, chunk.length, 1);
+        const used = this.#parse(chunk, 0, chunk.length);
         if (used < chunk.length) this.#keep(chunk, used);
         return;
       }
       this.#append(chunk);
       if (this.#end - this.#start < this.#need) return;
-      this.#start = this.#parse(
-        this.#buf,
-        this.#start,
-        this.#end,
-        this.#start + this.#crFrom,
-      );
+      if (!this.#lineArrived()) return;
+      this.#start = this.#parse(this.#buf, this.#start, this.#end);
       if (this.#start === this.#end) {
         this.#start = this.#end = 0;
         if (this.#buf.length > SHRINK_ABOVE) this.#buf = new Uint8Array(0);
@@ -257,10 +259,27 @@ export class Decoder {
   }
 
   /**
-   * Parses as much as possible; returns the offset of the first unused byte.
-   * `crFrom` is where the CR of the first element's line is searched from.
+   * Whether the kept element's line ending (CR and the byte after it) has
+   * arrived. Searches only the bytes that came since the last search: from
+   * the line's start each time, a line dripped one byte per chunk would cost
+   * O(n^2). Once it has arrived, #parse reads the line again, once.
    */
-  #parse(buf: Uint8Array, pos: number, end: number, crFrom: number): number {
+  #lineArrived(): boolean {
+    const start = this.#start;
+    const end = this.#end;
+    const cr = this.#findCR(this.#buf, start + this.#crFrom, end);
+    if (cr !== -1 && cr + 1 < end) return true;
+    this.#crFrom = (cr === -1 ? end : cr) - start;
+    // The same check as #parse makes, so it does not matter where the
+    // chunks were cut.
+    if (this.#crFrom > this.#maxLineLength) {
+      throw lineTooLong(this.#maxLineLength);
+    }
+    return false;
+  }
+
+  /** Parses as much as possible; returns the offset of the first unused byte. */
+  #parse(buf: Uint8Array, pos: number, end: number): number {
     this.#need = 0;
     const stack = this.#stack;
     while (pos < end) {
@@ -269,17 +288,13 @@ export class Decoder {
       }
       // Refuse garbage at once rather than wait for a CR that may never come.
       if (TYPE_BYTES[buf[pos]] === 0) throw unknownType(buf[pos]);
-      const lineEnd = this.#findCR(buf, crFrom, end);
+      const lineEnd = this.#findCR(buf, pos + 1, end);
       // Checked whether or not the CR has arrived, so the outcome does not
       // depend on where the chunks were cut.
       if ((lineEnd === -1 ? end : lineEnd) - pos > this.#maxLineLength) {
-        throw new ProtocolError(
-          `Cannot decode the reply as a line is longer than ${this.#maxLineLength} bytes`,
-        );
+        throw lineTooLong(this.#maxLineLength);
       }
-      // An unfinished line is kept and searched again when more bytes come:
-      // remember how far this search got, or a line dripped one byte per
-      // chunk would be searched from its start each time, O(n^2) in all.
+      // Where #lineArrived resumes the search once more bytes are kept.
       if (lineEnd === -1) {
         this.#crFrom = end - pos;
         return pos;
@@ -371,7 +386,6 @@ export class Decoder {
       }
       if (value === INCOMPLETE) return pos;
       pos = after;
-      crFrom = pos + 1;
       if (value === OPENED) continue;
       this.#complete(value);
     }
