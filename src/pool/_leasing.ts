@@ -11,7 +11,7 @@ import type { PoolConnection, Slot } from "./_slot.ts";
 import type { SharedConnections } from "./_shared.ts";
 import { type Waiter, Waiters } from "./_waiters.ts";
 import { LeakTracker } from "./_leaks.ts";
-import { type LeaseState, resetConnection } from "./_reset.ts";
+import { isClean, type LeaseState, resetConnection } from "./_reset.ts";
 import type {
   AcquireOptions,
   LeaseFactory,
@@ -19,6 +19,8 @@ import type {
   PoolEmitter,
   PoolSettings,
 } from "./types.ts";
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** What leasing needs from its pool. */
 export interface LeasingHost<C extends PoolConnection> {
@@ -263,35 +265,44 @@ export class Leasing<C extends PoolConnection, L extends object> {
   }
 
   /** Returns a lease's connection, undoing the state it left. */
-  async release(
-    slot: Slot<C>,
-    lease: object,
-    state: LeaseState,
-  ): Promise<void> {
+  release(slot: Slot<C>, lease: object, state: LeaseState): Promise<void> {
     this.#leaks.untrack(lease);
-    if (slot.state !== "leased") return; // its connection closed meanwhile
-    const connection = slot.connection;
-    const settings = this.#host.settings;
+    if (slot.state !== "leased") return DONE; // its connection closed meanwhile
     // Replies still on their way (commands not awaited, timed out, or the
     // handshake's) are waited for, so the next user gets only its own; a
     // connection that never answers them is declared dead by its timeouts.
-    if (connection.inFlight > 0 && !state.unrecoverable) {
-      await connection.drained();
-      if (slot.state !== "leased") return;
+    if (slot.connection.inFlight > 0 && !state.unrecoverable) {
+      return slot.connection.drained().then(() => this.#takeBack(slot, state));
     }
+    return this.#takeBack(slot, state);
+  }
+
+  /** The lease's connection, with nothing in flight: reset and reuse it. */
+  #takeBack(slot: Slot<C>, state: LeaseState): Promise<void> {
+    if (slot.state !== "leased") return DONE;
+    const connection = slot.connection;
+    const settings = this.#host.settings;
     const tooOld = settings.maxLifetime > 0 &&
       Date.now() - connection.createdAt > settings.maxLifetime;
     if (
       state.unrecoverable || connection.inFlight > 0 || tooOld ||
-      this.#host.closed() ||
-      !await resetConnection(connection, state, settings)
+      this.#host.closed()
     ) {
       connection.destroy();
-      return;
+      return DONE;
     }
-    if (slot.state !== "leased") return;
-    this.#leaseEnded();
-    this.#reuse(slot);
+    if (isClean(state)) {
+      this.#leaseEnded();
+      this.#reuse(slot);
+      return DONE;
+    }
+    return resetConnection(connection, state, settings).then((clean) => {
+      if (!clean) connection.destroy();
+      else if (slot.state === "leased") {
+        this.#leaseEnded();
+        this.#reuse(slot);
+      }
+    });
   }
 
   /** Destroys a lease's connection instead of returning it. */

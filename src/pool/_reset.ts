@@ -36,6 +36,12 @@ export function cleanState(): LeaseState {
   };
 }
 
+/** Whether the lease left nothing to undo. */
+export function isClean(state: LeaseState): boolean {
+  return !state.inMulti && !state.watching && state.db === undefined &&
+    !state.renamed;
+}
+
 /** What the connection is reset to. */
 export interface ResetDefaults {
   readonly db: number;
@@ -54,12 +60,12 @@ export async function resetConnection(
   state: LeaseState,
   defaults: ResetDefaults,
 ): Promise<boolean> {
+  if (isClean(state)) return true;
   const resets: CommandArg[][] = [];
   if (state.inMulti) resets.push(["DISCARD"]);
   else if (state.watching) resets.push(["UNWATCH"]);
   if (state.db !== undefined) resets.push(["SELECT", defaults.db]);
   if (state.renamed) resets.push(["CLIENT", "SETNAME", defaults.name ?? ""]);
-  if (resets.length === 0) return true;
   try {
     await Promise.all(resets.map((args) => connection.send(args)));
     return true;
