@@ -15,7 +15,7 @@ import { exponentialBackoff, type RetryPolicy } from "./policy/retry.ts";
 import { Subscription, type SubscriptionOptions } from "./subscription.ts";
 import { defaultTransport } from "./transport/detect.ts";
 import type { Transport } from "./transport/types.ts";
-import { type Command, key } from "./commands/_command.ts";
+import type { Command } from "./commands/_command.ts";
 import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
@@ -24,12 +24,13 @@ import { RedisCommands } from "./redis_commands.ts";
 import { Pipeline } from "./batch/pipeline.ts";
 import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
 import { refusal } from "./_guard.ts";
+import { Events } from "./_events.ts";
 import {
   Transaction,
-  transactionExecutor,
   type TransactionOptions,
   type TransactionResults,
 } from "./batch/transaction.ts";
+import { runOptimistic } from "./batch/optimistic.ts";
 
 /** The `detail` of each event the client emits. */
 export interface ClientEventMap {
@@ -84,8 +85,7 @@ const lazyTransport: Transport = {
 export class Client extends RedisCommands {
   readonly #options: ResolvedOptions;
   readonly #pool: Pool<Connection, Lease>;
-  readonly #events = new EventTarget();
-  readonly #listening = new Map<string, Set<unknown>>();
+  readonly #events = new Events<ClientEventMap>();
   readonly #reconnectPolicy: RetryPolicy;
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
   #closing: Promise<void> | undefined;
@@ -426,59 +426,11 @@ export class Client extends RedisCommands {
    * @throws {ReplyError} When the server refused the transaction
    * (EXECABORT).
    */
-  async transaction<R extends unknown[]>(
+  transaction<R extends unknown[]>(
     fn: (lease: Lease) => Transaction<R> | Promise<Transaction<R>>,
     options?: TransactionOptions,
   ): Promise<TransactionResults<R> | null> {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot run the transaction as fn must be a function, got ${typeof fn}`,
-      );
-    }
-    const retries = options?.retries ?? 5;
-    if (typeof retries !== "number" || !Number.isInteger(retries)) {
-      throw new TypeError(
-        `Cannot run the transaction as retries must be an integer, got ${retries}`,
-      );
-    }
-    if (retries < 0) {
-      throw new RangeError(
-        `Cannot run the transaction as retries must be 0 or more, got ${retries}`,
-      );
-    }
-    const watch = options?.watch ?? [];
-    if (!Array.isArray(watch)) {
-      throw new TypeError(
-        "Cannot run the transaction as watch must be an array of keys",
-      );
-    }
-    const watchCommand = watch.length === 0
-      ? undefined
-      : ["WATCH", ...watch.map((k, i) => key(`watch[${i}]`, k))];
-    const lease = await this.#pool.acquire({
-      signal: options?.signal,
-      timeout: options?.timeout,
-    });
-    try {
-      for (let attempt = 0; attempt <= retries; attempt++) {
-        if (watchCommand !== undefined) await lease.send(watchCommand);
-        const transaction = await fn(lease);
-        if (
-          !(transaction instanceof Transaction) ||
-          transactionExecutor(transaction) !== lease
-        ) {
-          throw new TypeError(
-            "Cannot run the transaction as fn must return a transaction built with lease.multi() on the lease it was given",
-          );
-        }
-        const results = await transaction.exec();
-        if (results !== null) return results;
-      }
-      return null;
-    } finally {
-      // An error may leave WATCH set; the pool undoes it on release.
-      await lease.release();
-    }
+    return runOptimistic((o) => this.#pool.acquire(o), fn, options);
   }
 
   /**
@@ -549,10 +501,7 @@ export class Client extends RedisCommands {
     listener: ClientEventListener<K>,
     options?: AddEventListenerOptions,
   ): void {
-    let set = this.#listening.get(type);
-    if (set === undefined) this.#listening.set(type, set = new Set());
-    set.add(listener);
-    this.#events.addEventListener(type, listener as EventListener, options);
+    this.#events.add(type, listener, options);
   }
 
   /**
@@ -565,14 +514,11 @@ export class Client extends RedisCommands {
     type: K,
     listener: ClientEventListener<K>,
   ): void {
-    this.#listening.get(type)?.delete(listener);
-    this.#events.removeEventListener(type, listener as EventListener);
+    this.#events.remove(type, listener);
   }
 
   #emit(type: string, detail: unknown): boolean {
-    const listened = (this.#listening.get(type)?.size ?? 0) > 0;
-    if (listened) this.#events.dispatchEvent(new CustomEvent(type, { detail }));
-    return listened;
+    return this.#events.emit(type as keyof ClientEventMap, detail as never);
   }
 }
 

@@ -12,6 +12,7 @@ import type { RespValue } from "./resp/decode.ts";
 import { type Lease, leaseSlot } from "./lease.ts";
 import type { AcquireOptions } from "./pool/pool.ts";
 import type { RetryPolicy } from "./policy/retry.ts";
+import { Events } from "./_events.ts";
 
 /** One message received by a {@linkcode Subscription}. */
 export interface SubscriptionMessage<M extends string | Uint8Array = string> {
@@ -133,7 +134,7 @@ export class Subscription<M extends string | Uint8Array = string>
     psubscribe: new Set(),
     ssubscribe: new Set(),
   };
-  readonly #events = new EventTarget();
+  readonly #events = new Events<SubscriptionEventMap>();
   #buffer: SubscriptionMessage<M>[] = [];
   #readers: Array<(result: IteratorResult<SubscriptionMessage<M>>) => void> =
     [];
@@ -539,7 +540,7 @@ export class Subscription<M extends string | Uint8Array = string>
     listener: (event: CustomEvent<SubscriptionEventMap[K]>) => void,
     options?: AddEventListenerOptions,
   ): void {
-    this.#events.addEventListener(type, listener as EventListener, options);
+    this.#events.add(type, listener, options);
   }
 
   /**
@@ -552,14 +553,14 @@ export class Subscription<M extends string | Uint8Array = string>
     type: K,
     listener: (event: CustomEvent<SubscriptionEventMap[K]>) => void,
   ): void {
-    this.#events.removeEventListener(type, listener as EventListener);
+    this.#events.remove(type, listener);
   }
 
   #emit<K extends keyof SubscriptionEventMap>(
     type: K,
     detail: SubscriptionEventMap[K],
   ): void {
-    this.#events.dispatchEvent(new CustomEvent(type, { detail }));
+    this.#events.emit(type, detail);
   }
 
   /**
