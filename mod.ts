@@ -74,9 +74,10 @@ export {
   Subscription,
   type SubscriptionEventMap,
   type SubscriptionHost,
+  type SubscriptionKind,
   type SubscriptionMessage,
   type SubscriptionOptions,
-} from "./src/subscription.ts";
+} from "./src/pubsub/subscription.ts";
 export {
   type AsyncCommands,
   BATCH,

@@ -12,23 +12,26 @@ import {
   resolveOptions,
 } from "./options.ts";
 import { exponentialBackoff, type RetryPolicy } from "./policy/retry.ts";
-import { Subscription, type SubscriptionOptions } from "./subscription.ts";
-import { defaultTransport } from "./transport/detect.ts";
-import type { Transport } from "./transport/types.ts";
+import { Subscription } from "./pubsub/subscription.ts";
+import {
+  subscribeArgs,
+  type SubscriptionKind,
+  type SubscriptionOptions,
+} from "./pubsub/types.ts";
+import { autoTransport } from "./transport/detect.ts";
 import type { Command } from "./commands/_command.ts";
 import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
 import { RedisCommands } from "./redis_commands.ts";
-import { Pipeline } from "./batch/pipeline.ts";
 import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
 import { refusal } from "./_guard.ts";
 import { Events } from "./_events.ts";
-import {
+import type {
   Transaction,
-  type TransactionOptions,
-  type TransactionResults,
+  TransactionOptions,
+  TransactionResults,
 } from "./batch/transaction.ts";
 import { runOptimistic } from "./batch/optimistic.ts";
 
@@ -54,13 +57,6 @@ export interface ClientEventMap {
 export type ClientEventListener<K extends keyof ClientEventMap> = (
   event: CustomEvent<ClientEventMap[K]>,
 ) => void;
-
-const lazyTransport: Transport = {
-  name: "auto",
-  async connect(options, handlers) {
-    return (await defaultTransport()).connect(options, handlers);
-  },
-};
 
 /**
  * A Redis/Valkey client: commands are multiplexed over a bounded pool of
@@ -99,7 +95,7 @@ export class Client extends RedisCommands {
   constructor(options: ResolvedOptions) {
     super();
     this.#options = options;
-    const transport = options.transport ?? lazyTransport;
+    const transport = options.transport ?? autoTransport;
     const address = options.path ?? `${options.host}:${options.port}`;
     this.#reconnectPolicy = options.reconnect ??
       exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity });
@@ -329,17 +325,10 @@ export class Client extends RedisCommands {
   }
 
   async #subscribe(
-    kind: "subscribe" | "psubscribe" | "ssubscribe",
+    kind: SubscriptionKind,
     args: (string | SubscriptionOptions)[],
-  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
-    const last = args.at(-1);
-    const options = typeof last === "object" && last !== null
-      ? args.pop() as SubscriptionOptions
-      : {};
-    const names = args as string[];
-    if (names.length === 0) {
-      throw new TypeError(`Cannot ${kind} as no name was given`);
-    }
+  ): Promise<Subscription<string>> {
+    const { names, options } = subscribeArgs(kind, args);
     const pool = this.#pool;
     const subscriptions = this.#subscriptions;
     const subscription: Subscription<string> = new Subscription<string>({
@@ -351,49 +340,7 @@ export class Client extends RedisCommands {
       ended: () => subscriptions.delete(subscription),
     }, options);
     subscriptions.add(subscription);
-    try {
-      await subscription.start();
-      await subscription[kind](...names);
-    } catch (error) {
-      await subscription.close();
-      throw error;
-    }
-    return subscription;
-  }
-
-  /**
-   * Starts a pipeline on the shared connections: commands queued locally,
-   * sent back to back in one write on one connection by `exec()`, which
-   * resolves to every result (or error) in order. Commands that change
-   * connection state or block are refused: pipeline them on a lease.
-   *
-   * @example Several commands in one round trip
-   * ```ts ignore
-   * const [ok, n] = await redis.pipeline().set("n", "1").incr("n").exec();
-   * ```
-   *
-   * @returns An empty pipeline.
-   */
-  override pipeline(): Pipeline {
-    return new Pipeline(this, true);
-  }
-
-  /**
-   * Starts a MULTI/EXEC transaction on the shared connections: MULTI, the
-   * queued commands and EXEC leave in one write on one connection, so no
-   * other caller's command can come between them. Commands that change
-   * connection state (WATCH, SELECT, ...) are refused: for optimistic
-   * locking use {@linkcode Client.transaction}.
-   *
-   * @example An atomic block
-   * ```ts ignore
-   * const [n, ok] = await redis.multi().incr("n").expire("n", 60).exec();
-   * ```
-   *
-   * @returns An empty transaction.
-   */
-  override multi(): Transaction {
-    return new Transaction(this, true);
+    return await subscription.open(kind, names);
   }
 
   /**

@@ -116,7 +116,10 @@ export abstract class RedisCommands {
 
   /**
    * Starts a pipeline: commands queued locally, sent in one write by
-   * `exec()`, which resolves to every result (or error) in order.
+   * `exec()`, which resolves to every result (or error) in order. On the
+   * client's shared connections, commands that change connection state are
+   * refused (pipeline them on a lease); blocking commands are refused in
+   * any pipeline.
    *
    * @example Several commands in one round trip
    * ```ts ignore
@@ -132,7 +135,10 @@ export abstract class RedisCommands {
   /**
    * Starts a MULTI/EXEC transaction: commands queued locally, sent as one
    * block by `exec()`, which resolves to the typed results (or `null` when
-   * a WATCHed key changed).
+   * a WATCHed key changed). Nothing from other callers comes between its
+   * commands, even on the client's shared connections, where commands that
+   * change connection state are refused: for optimistic locking use
+   * `client.transaction()`.
    *
    * @example An atomic block
    * ```ts ignore

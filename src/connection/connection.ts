@@ -9,7 +9,6 @@ import {
   ClosedError,
   ConnectionError,
   ProtocolError,
-  RedisError,
   ReplyError,
   TimeoutError,
 } from "../errors.ts";
@@ -18,6 +17,7 @@ import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Transport, TransportSocket } from "../transport/types.ts";
 import { handshake } from "./_handshake.ts";
+import { abortable, openSocket } from "./_open.ts";
 import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
 import {
   BATCH,
@@ -193,29 +193,16 @@ export class Connection {
       );
     }, s.connectTimeout);
     try {
-      this.#socket = await abortable(
-        this.#transport.connect({
-          host: s.host,
-          port: s.port,
-          path: s.path,
-          tls: s.tls,
-          signal: controller.signal,
-        }, {
-          data: (chunk) => this.#onData(chunk),
-          close: (error) => this.#onSocketClose(error),
-        }),
-        controller.signal,
-        (late) => late.destroy(),
-      ).catch((error) => {
-        throw error instanceof RedisError || error === controller.signal.reason
-          ? error
-          : new ConnectionError(
-            `Cannot connect to ${this.address} as ${
-              (error as Error)?.message ?? error
-            }`,
-            { cause: error },
-          );
-      });
+      this.#socket = await openSocket(this.#transport, {
+        host: s.host,
+        port: s.port,
+        path: s.path,
+        tls: s.tls,
+        signal: controller.signal,
+      }, {
+        data: (chunk) => this.#onData(chunk),
+        close: (error) => this.#onSocketClose(error),
+      }, this.address);
       if (this.#state !== "connecting") {
         throw this.#error ??
           new ClosedError("Cannot connect as the connection was closed");
@@ -498,37 +485,4 @@ export class Connection {
     this.#events.close?.(this, error);
     this.#resolveClosed();
   }
-}
-
-/**
- * Races a promise against an abort signal; a value that arrives after the
- * abort is handed to `late` (to close a socket nobody will use).
- */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal,
-  late?: (value: T) => void,
-): Promise<T> {
-  if (signal.aborted) {
-    promise.then(late, () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      promise.then(late, () => {});
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) return;
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -57,3 +57,14 @@ async function load(): Promise<Transport> {
       );
   }
 }
+
+/**
+ * A transport that loads the current runtime's on its first connect, so
+ * that making a client loads no socket code.
+ */
+export const autoTransport: Transport = {
+  name: "auto",
+  async connect(options, handlers) {
+    return (await defaultTransport()).connect(options, handlers);
+  },
+};

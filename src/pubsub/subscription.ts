@@ -6,82 +6,27 @@
  * @module
  */
 
-import { ClosedError, TimeoutError } from "./errors.ts";
-import type { Connection } from "./connection/connection.ts";
-import type { RespValue } from "./resp/decode.ts";
-import { type Lease, leaseSlot } from "./lease.ts";
-import type { AcquireOptions } from "./pool/pool.ts";
-import type { RetryPolicy } from "./policy/retry.ts";
-import { Events } from "./_events.ts";
+import { ClosedError, TimeoutError } from "../errors.ts";
+import type { Connection } from "../connection/connection.ts";
+import { type Lease, leaseSlot } from "../lease.ts";
+import { Events } from "../_events.ts";
+import { Inbox } from "./_inbox.ts";
+import {
+  KINDS,
+  type SubscriptionEventMap,
+  type SubscriptionHost,
+  type SubscriptionKind,
+  type SubscriptionMessage,
+  type SubscriptionOptions,
+  UNSUBSCRIBE,
+} from "./types.ts";
 
-/** One message received by a {@linkcode Subscription}. */
-export interface SubscriptionMessage<M extends string | Uint8Array = string> {
-  /** The channel it was published to. */
-  channel: string;
-  /** The pattern that matched, for `psubscribe` subscriptions. */
-  pattern?: string;
-  /** The payload. */
-  message: M;
-  /** Whether it came through a shard channel (`ssubscribe`). */
-  shard?: boolean;
-}
-
-/** Options of `client.subscribe()`. */
-export interface SubscriptionOptions {
-  /**
-   * Deliver payloads as `Uint8Array` instead of strings.
-   *
-   * @default {false}
-   */
-  bytes?: boolean;
-  /**
-   * The most messages kept while nobody iterates; past it the oldest are
-   * dropped and counted in {@linkcode Subscription.dropped}.
-   *
-   * @default {10000}
-   */
-  maxBuffered?: number;
-  /**
-   * How often the subscribed connection is checked with a PING, in
-   * milliseconds; a connection that does not answer within the next
-   * interval is declared dead, replaced and resubscribed, so a connection
-   * that died silently is noticed within twice this time (`Infinity`: no
-   * heartbeat).
-   *
-   * @default {10000}
-   */
-  heartbeatInterval?: number;
-}
-
-/** The `detail` of each event a subscription emits. */
-export interface SubscriptionEventMap {
-  /**
-   * The connection was lost and a new one is subscribed to everything
-   * again: messages published in between (`downtimeMs`) were missed.
-   */
-  reconnect: { attempt: number; downtimeMs: number; error: Error | undefined };
-  /** Reconnecting or resubscribing failed; it tries again after a delay. */
-  error: { error: Error };
-}
-
-/** What a subscription needs from the client. */
-export interface SubscriptionHost {
-  /** Leases a connection for the subscription. */
-  acquire(options?: AcquireOptions): Promise<Lease>;
-  /** When to try again after the connection was lost. */
-  readonly reconnect: RetryPolicy;
-  /** Whether the client was closed (the subscription then ends). */
-  readonly closed: boolean;
-  /** Called once when the subscription ends. */
-  ended?(): void;
-}
-
-type Kind = "subscribe" | "psubscribe" | "ssubscribe";
-const KINDS: readonly Kind[] = ["subscribe", "psubscribe", "ssubscribe"];
-const UNSUBSCRIBE: Record<Kind, string> = {
-  subscribe: "UNSUBSCRIBE",
-  psubscribe: "PUNSUBSCRIBE",
-  ssubscribe: "SUNSUBSCRIBE",
+export type {
+  SubscriptionEventMap,
+  SubscriptionHost,
+  SubscriptionKind,
+  SubscriptionMessage,
+  SubscriptionOptions,
 };
 
 /**
@@ -90,15 +35,6 @@ const UNSUBSCRIBE: Record<Kind, string> = {
  * accepts subscriptions and drops them at once is retried with backoff.
  */
 const STABLE_AFTER = 1_000;
-
-const textDecoder = new TextDecoder();
-const textEncoder = new TextEncoder();
-
-function text(value: RespValue): string {
-  return value instanceof Uint8Array
-    ? textDecoder.decode(value)
-    : String(value);
-}
 
 /**
  * A pub/sub subscription on a connection of its own (it counts against the
@@ -127,21 +63,17 @@ export class Subscription<M extends string | Uint8Array = string>
   implements AsyncIterable<SubscriptionMessage<M>>, AsyncDisposable {
   readonly #host: SubscriptionHost;
   readonly #bytes: boolean;
-  readonly #maxBuffered: number;
+  readonly #inbox: Inbox<M>;
   readonly #heartbeatInterval: number;
-  readonly #targets: Record<Kind, Set<string>> = {
+  readonly #targets: Record<SubscriptionKind, Set<string>> = {
     subscribe: new Set(),
     psubscribe: new Set(),
     ssubscribe: new Set(),
   };
   readonly #events = new Events<SubscriptionEventMap>();
-  #buffer: SubscriptionMessage<M>[] = [];
-  #readers: Array<(result: IteratorResult<SubscriptionMessage<M>>) => void> =
-    [];
   #lease: Lease | undefined;
   #connection: Connection | undefined;
   #closed = false;
-  #dropped = 0;
   #reconnects = 0;
   #ready: Promise<void> = Promise.resolve();
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
@@ -159,12 +91,13 @@ export class Subscription<M extends string | Uint8Array = string>
   constructor(host: SubscriptionHost, options: SubscriptionOptions = {}) {
     this.#host = host;
     this.#bytes = options.bytes ?? false;
-    this.#maxBuffered = options.maxBuffered ?? 10_000;
-    if (!Number.isInteger(this.#maxBuffered) || this.#maxBuffered < 1) {
+    const maxBuffered = options.maxBuffered ?? 10_000;
+    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
       throw new RangeError(
-        `Cannot subscribe as maxBuffered must be a positive integer, got ${this.#maxBuffered}`,
+        `Cannot subscribe as maxBuffered must be a positive integer, got ${maxBuffered}`,
       );
     }
+    this.#inbox = new Inbox(this.#bytes, maxBuffered);
     this.#heartbeatInterval = options.heartbeatInterval ?? 10_000;
     if (
       typeof this.#heartbeatInterval !== "number" ||
@@ -193,7 +126,7 @@ export class Subscription<M extends string | Uint8Array = string>
 
   /** Messages dropped because the buffer was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#inbox.dropped;
   }
 
   /** Times the connection was lost and the subscription restored. */
@@ -269,7 +202,11 @@ export class Subscription<M extends string | Uint8Array = string>
     return this.#change("ssubscribe", channels, false);
   }
 
-  async #change(kind: Kind, names: string[], add: boolean): Promise<void> {
+  async #change(
+    kind: SubscriptionKind,
+    names: string[],
+    add: boolean,
+  ): Promise<void> {
     for (const [i, name] of names.entries()) {
       if (typeof name !== "string") {
         throw new TypeError(
@@ -320,7 +257,7 @@ export class Subscription<M extends string | Uint8Array = string>
   /** Sends (UN)SUBSCRIBE; resolves once each name is confirmed. */
   #send(
     connection: Connection,
-    kind: Kind,
+    kind: SubscriptionKind,
     names: string[],
     add: boolean,
   ): Promise<void> {
@@ -328,6 +265,24 @@ export class Subscription<M extends string | Uint8Array = string>
       [add ? kind.toUpperCase() : UNSUBSCRIBE[kind], ...names],
       names.length,
     );
+  }
+
+  /**
+   * Takes a connection and subscribes to `names`; closes the subscription
+   * again when that fails.
+   *
+   * @returns This subscription, once the server confirmed every name.
+   * @throws {ReplyError} When the server refuses (NOPERM).
+   */
+  async open(kind: SubscriptionKind, names: string[]): Promise<this> {
+    try {
+      await this.start();
+      await this.#change(kind, names, true);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    return this;
   }
 
   /**
@@ -347,7 +302,7 @@ export class Subscription<M extends string | Uint8Array = string>
     slot.longHoldReported = true;
     const connection = slot.connection as unknown as Connection;
     connection.pushBytes = this.#bytes;
-    slot.onPush = (message) => this.#onPush(message);
+    slot.onPush = (message) => this.#inbox.push(message);
     try {
       await Promise.all(
         KINDS.filter((kind) => this.#targets[kind].size > 0).map((kind) =>
@@ -449,45 +404,6 @@ export class Subscription<M extends string | Uint8Array = string>
     });
   }
 
-  #onPush(message: RespValue[]): void {
-    const kind = text(message[0]);
-    if (kind === "message" || kind === "smessage") {
-      this.#deliver({
-        channel: text(message[1]),
-        message: this.#payload(message[2]),
-        ...(kind === "smessage" ? { shard: true } : {}),
-      });
-    } else if (kind === "pmessage") {
-      this.#deliver({
-        pattern: text(message[1]),
-        channel: text(message[2]),
-        message: this.#payload(message[3]),
-      });
-    }
-  }
-
-  #payload(value: RespValue): M {
-    if (this.#bytes) {
-      return (value instanceof Uint8Array
-        ? value
-        : textEncoder.encode(String(value))) as M;
-    }
-    return text(value) as M;
-  }
-
-  #deliver(message: SubscriptionMessage<M>): void {
-    const reader = this.#readers.shift();
-    if (reader) {
-      reader({ value: message, done: false });
-      return;
-    }
-    if (this.#buffer.length >= this.#maxBuffered) {
-      this.#buffer.shift();
-      this.#dropped++;
-    }
-    this.#buffer.push(message);
-  }
-
   #stopHeartbeat(): void {
     if (this.#heartbeat !== undefined) clearTimeout(this.#heartbeat);
     this.#heartbeat = undefined;
@@ -498,9 +414,7 @@ export class Subscription<M extends string | Uint8Array = string>
     this.#closed = true;
     this.#stopHeartbeat();
     this.#wake?.();
-    for (const reader of this.#readers.splice(0)) {
-      reader({ value: undefined, done: true });
-    }
+    this.#inbox.end();
   }
 
   /**
@@ -570,16 +484,6 @@ export class Subscription<M extends string | Uint8Array = string>
    * @returns The iterator.
    */
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage<M>> {
-    return {
-      next: () => {
-        const value = this.#buffer.shift();
-        if (value !== undefined) return Promise.resolve({ value, done: false });
-        if (this.#closed) {
-          return Promise.resolve({ value: undefined, done: true });
-        }
-        return new Promise((resolve) => this.#readers.push(resolve));
-      },
-      return: () => Promise.resolve({ value: undefined, done: true }),
-    };
+    return this.#inbox.iterator();
   }
 }
