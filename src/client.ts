@@ -5,24 +5,24 @@
  * @module
  */
 
-import { type CommandOptions, Connection } from "./connection/connection.ts";
+import type { CommandOptions, Connection } from "./connection/connection.ts";
 import {
   type ClientOptions,
   type ResolvedOptions,
   resolveOptions,
 } from "./options.ts";
-import { exponentialBackoff, type RetryPolicy } from "./policy/retry.ts";
+import type { RetryPolicy } from "./policy/retry.ts";
 import { Subscription } from "./pubsub/subscription.ts";
 import {
   subscribeArgs,
   type SubscriptionKind,
   type SubscriptionOptions,
 } from "./pubsub/types.ts";
-import { autoTransport } from "./transport/detect.ts";
+import { createNodePool, reconnectPolicy } from "./router/node_pool.ts";
 import type { Command } from "./commands/_command.ts";
 import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
-import { type AcquireOptions, Pool, type PoolStats } from "./pool/pool.ts";
+import type { AcquireOptions, Pool, PoolStats } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
 import { RedisCommands } from "./redis_commands.ts";
 import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
@@ -95,25 +95,11 @@ export class Client extends RedisCommands {
   constructor(options: ResolvedOptions) {
     super();
     this.#options = options;
-    const transport = options.transport ?? autoTransport;
-    const address = options.path ?? `${options.host}:${options.port}`;
-    this.#reconnectPolicy = options.reconnect ??
-      exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity });
-    this.#pool = new Pool<Connection, Lease>(
-      {
-        ...options.pool,
-        maxQueued: options.maxQueued,
-        commandTimeout: options.commandTimeout,
-        connectTimeout: options.connectTimeout,
-        db: options.db,
-        name: options.name,
-        retry: options.retry ?? exponentialBackoff(),
-        reconnect: this.#reconnectPolicy,
-      },
-      (events) => new Connection(options, transport, events),
-      (owner, slot) => new Lease(owner, slot),
+    this.#reconnectPolicy = reconnectPolicy(options);
+    this.#pool = createNodePool<Lease>(
+      options,
       (type, detail) => this.#emit(type, detail),
-      address,
+      (owner, slot) => new Lease(owner, slot),
     );
   }
 
