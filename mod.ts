@@ -25,12 +25,30 @@ export {
   type ClientEventMap,
   createClient,
 } from "./src/client.ts";
+export {
+  Cluster,
+  type ClusterAcquireOptions,
+  type ClusterEventListener,
+  type ClusterEventMap,
+  ClusterLease,
+  type ClusterStats,
+  createCluster,
+  type SlotMove,
+  type TopologyChange,
+} from "./src/cluster/cluster.ts";
+export type {
+  ClusterOptions,
+  ReadFrom,
+  RefreshOptions,
+} from "./src/cluster/options.ts";
+export { keySlot } from "./src/router/slot.ts";
 export type {
   CommandOptions,
   ReplyMapper,
 } from "./src/connection/connection.ts";
 export {
   ClosedError,
+  ClusterError,
   ConnectionError,
   LeaseReleasedError,
   PoolTimeoutError,

@@ -15,7 +15,8 @@ export type RedisErrorCode =
   | "PROTOCOL"
   | "CLOSED"
   | "QUEUE_FULL"
-  | "LEASE_RELEASED";
+  | "LEASE_RELEASED"
+  | "CLUSTER";
 
 /**
  * The base class of every error respool raises for a server, network or pool
@@ -248,5 +249,35 @@ export class LeaseReleasedError extends RedisError {
   constructor(message: string) {
     super("LEASE_RELEASED", message);
     this.name = "LeaseReleasedError";
+  }
+}
+
+/**
+ * A cluster could not serve a slot: no node serves it, or the command was
+ * redirected more often than `maxRedirections` allows.
+ *
+ * @example Creating a cluster error
+ * ```ts
+ * import { ClusterError } from "@respool/redis";
+ *
+ * const error = new ClusterError("Cannot send GET as no node serves slot 12182", 12182);
+ * console.assert(error.code === "CLUSTER" && error.slot === 12182);
+ * ```
+ */
+export class ClusterError extends RedisError {
+  /** The slot that could not be served, when the command had one. */
+  readonly slot: number | undefined;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What could not be done and why, naming the slot.
+   * @param slot The slot.
+   * @param options The cause, if any.
+   */
+  constructor(message: string, slot?: number, options?: ErrorOptions) {
+    super("CLUSTER", message, options);
+    this.name = "ClusterError";
+    this.slot = slot;
   }
 }

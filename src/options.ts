@@ -269,6 +269,11 @@ export interface ResolvedOptions {
   readonly reconnect: RetryPolicy | undefined;
   readonly transport: Transport | undefined;
   readonly limits: DecoderLimits;
+  /**
+   * Send READONLY after the handshake, so a cluster replica serves reads
+   * (set by the cluster client, not an option of its own).
+   */
+  readonly readOnly: boolean;
 }
 
 function integer(
@@ -405,5 +410,6 @@ export function resolveOptions(
     reconnect: options.reconnect,
     transport: options.transport,
     limits: options.limits ?? {},
+    readOnly: false,
   };
 }

@@ -55,6 +55,26 @@ export class PubSubCommands {
   }
 
   /**
+   * SPUBLISH: sends a message to a shard channel (Redis 7); on a cluster it
+   * goes to the node serving the channel's slot.
+   *
+   * @example Publishing to a shard channel
+   * ```ts ignore
+   * const receivers = await redis.spublish("orders", "new");
+   * ```
+   *
+   * @param channel The shard channel.
+   * @param message The message.
+   * @returns How many subscribers of that shard received it.
+   */
+  spublish(channel: string, message: string | Uint8Array): Command<number> {
+    return command(
+      ["SPUBLISH", value("channel", channel), value("message", message)],
+      toNumber,
+    );
+  }
+
+  /**
    * PUBSUB CHANNELS: the channels with at least one subscriber.
    *
    * @param pattern Only channels matching this glob-style pattern.

@@ -1,6 +1,7 @@
 /**
  * The handshake of a new connection: HELLO (with AUTH and SETNAME), or AUTH
- * and CLIENT SETNAME on servers without HELLO, then SELECT.
+ * and CLIENT SETNAME on servers without HELLO, then SELECT, and READONLY
+ * on a cluster connection that reads from replicas.
  *
  * @module
  */
@@ -11,10 +12,12 @@ import type { CommandArg } from "../resp/encode.ts";
 import type { ResolvedOptions } from "../options.ts";
 
 /** The settings the handshake reads. */
-export type HandshakeSettings = Pick<
-  ResolvedOptions,
-  "username" | "password" | "db" | "protocol" | "name"
->;
+export type HandshakeSettings =
+  & Pick<
+    ResolvedOptions,
+    "username" | "password" | "db" | "protocol" | "name"
+  >
+  & { readonly readOnly?: boolean };
 
 /** What the handshake agreed. */
 export interface HandshakeResult {
@@ -79,6 +82,7 @@ export async function handshake(
     if (s.name !== undefined) setup.push(send(["CLIENT", "SETNAME", s.name]));
   }
   if (s.db !== 0) setup.push(send(["SELECT", s.db]));
+  if (s.readOnly) setup.push(send(["READONLY"]));
   // Wait for all so that none is left unobserved, then report the first.
   const results = await Promise.allSettled(setup);
   for (const result of results) {

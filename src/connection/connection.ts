@@ -39,21 +39,23 @@ export interface ConnectionEvents extends ReplyEvents {
 }
 
 /** The settings a connection needs. */
-export type ConnectionSettings = Pick<
-  ResolvedOptions,
-  | "host"
-  | "port"
-  | "path"
-  | "username"
-  | "password"
-  | "db"
-  | "tls"
-  | "protocol"
-  | "name"
-  | "connectTimeout"
-  | "commandTimeout"
-  | "limits"
->;
+export type ConnectionSettings =
+  & Pick<
+    ResolvedOptions,
+    | "host"
+    | "port"
+    | "path"
+    | "username"
+    | "password"
+    | "db"
+    | "tls"
+    | "protocol"
+    | "name"
+    | "connectTimeout"
+    | "commandTimeout"
+    | "limits"
+  >
+  & { readonly readOnly?: boolean };
 
 /** The states a connection moves through, in order. */
 export type ConnectionState =
@@ -209,7 +211,7 @@ export class Connection {
       }
       this.#lastDataAt = Date.now();
       this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
-      if (s.password === undefined && s.db === 0) {
+      if (s.password === undefined && s.db === 0 && !s.readOnly) {
         // Nothing in this handshake can change what later commands do (no
         // AUTH, no SELECT), so they need not wait for it: they follow HELLO
         // on the wire, saving a round trip on every new connection.

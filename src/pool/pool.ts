@@ -394,15 +394,17 @@ export class Pool<C extends PoolConnection, L extends object>
    * connection closes. What is still open after `timeout` is destroyed.
    *
    * @param timeout How long to wait for leases and replies, in milliseconds.
+   * @param refusal What queued commands and waiters reject with (they were
+   * never sent); by default a `ClosedError`.
    */
-  async close(timeout = 5_000): Promise<void> {
+  async close(timeout = 5_000, refusal?: Error): Promise<void> {
     if (this.#closed) {
       await Promise.all([...this.#slots].map((slot) => slot.connection.closed));
       return;
     }
     this.#closed = true;
     // New commands now queue, and the queue refuses them as closed.
-    const closed = new ClosedError(
+    const closed = refusal ?? new ClosedError(
       "Cannot run the command as the pool was closed",
     );
     this.#shared.close(closed);

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { ClosedError, TimeoutError } from "../errors.ts";
+import { ClosedError, ConnectionError, TimeoutError } from "../errors.ts";
+import type { RespValue } from "../resp/decode.ts";
 import type { Connection } from "../connection/connection.ts";
 import { type Lease, leaseSlot } from "../lease.ts";
 import { Events } from "../_events.ts";
-import { Inbox } from "./_inbox.ts";
+import { Inbox, text } from "./_inbox.ts";
 import {
   KINDS,
   type SubscriptionEventMap,
@@ -35,6 +36,13 @@ export type {
  * accepts subscriptions and drops them at once is retried with backoff.
  */
 const STABLE_AFTER = 1_000;
+
+/** The kind each unsubscribe push ends. */
+const DROPS: Record<string, SubscriptionKind | undefined> = {
+  unsubscribe: "subscribe",
+  punsubscribe: "psubscribe",
+  sunsubscribe: "ssubscribe",
+};
 
 /**
  * A pub/sub subscription on a connection of its own (it counts against the
@@ -302,7 +310,20 @@ export class Subscription<M extends string | Uint8Array = string>
     slot.longHoldReported = true;
     const connection = slot.connection as unknown as Connection;
     connection.pushBytes = this.#bytes;
-    slot.onPush = (message) => this.#inbox.push(message);
+    slot.onPush = (message) => {
+      if (this.#dropped(message)) {
+        // The server ended a subscription nobody asked to end (a shard
+        // channel's slot moved away): subscribe afresh, where the host now
+        // routes it.
+        connection.destroy(
+          new ConnectionError(
+            `Cannot stay subscribed to ${
+              text(message[1])
+            } on ${connection.address} as the server unsubscribed it (its slot moved)`,
+          ),
+        );
+      } else this.#inbox.push(message);
+    };
     try {
       await Promise.all(
         KINDS.filter((kind) => this.#targets[kind].size > 0).map((kind) =>
@@ -322,6 +343,13 @@ export class Subscription<M extends string | Uint8Array = string>
     this.#upSince = Date.now();
     connection.closed.then(() => this.#onLost(connection));
     this.#beat(connection);
+  }
+
+  /** Whether a push is the server unsubscribing a name still wanted. */
+  #dropped(message: RespValue[]): boolean {
+    const kind = DROPS[text(message[0])];
+    return kind !== undefined && message[1] !== null &&
+      this.#targets[kind].has(text(message[1]));
   }
 
   /** Schedules the next heartbeat PING on the subscribed connection. */

@@ -1,0 +1,454 @@
+/**
+ * The cluster client: every command of {@linkcode Client}, routed by hash
+ * slot over one pool per node; leases, transactions and subscriptions on
+ * the node of their slot; a slot map refreshed without storms.
+ *
+ * @module
+ */
+
+import { Events } from "../_events.ts";
+import { runOptimistic } from "../batch/optimistic.ts";
+import type {
+  Transaction,
+  TransactionOptions,
+  TransactionResults,
+} from "../batch/transaction.ts";
+import type { ScanOptions } from "../commands/scan.ts";
+import { scan as scanKeys } from "../commands/scan.ts";
+import { ClusterError, ReplyError } from "../errors.ts";
+import type { Subscription } from "../pubsub/subscription.ts";
+import type { SubscriptionKind, SubscriptionOptions } from "../pubsub/types.ts";
+import { clusterSubscribe } from "./_subscribe.ts";
+import type { CommandArg } from "../resp/encode.ts";
+import { reconnectPolicy } from "../router/node_pool.ts";
+import { keySlot } from "../router/slot.ts";
+import { key as checkKey } from "../commands/_command.ts";
+import { parseRedirect } from "./_combine.ts";
+import { ClusterLease, NodeCommands } from "./_lease.ts";
+import { Routing } from "./_routed.ts";
+import type { Command } from "../commands/_command.ts";
+import type { CommandOptions } from "../connection/connection.ts";
+import type { RespValue } from "../resp/decode.ts";
+import { BATCH, RedisCommands, RUN, SHARED } from "../redis_commands.ts";
+import { Router } from "./_router.ts";
+import {
+  type ClusterOptions,
+  resolveClusterOptions,
+  type ResolvedClusterOptions,
+} from "./options.ts";
+
+import type {
+  ClusterAcquireOptions,
+  ClusterEventListener,
+  ClusterEventMap,
+  ClusterStats,
+} from "./types.ts";
+
+export type {
+  ClusterAcquireOptions,
+  ClusterEventListener,
+  ClusterEventMap,
+  ClusterStats,
+};
+export type { SlotMove, TopologyChange } from "./topology.ts";
+export { ClusterLease };
+
+/**
+ * A Redis Cluster client: each command goes to the node serving its keys'
+ * slot; pipelines are split by node; MGET, MSET, DEL, UNLINK, EXISTS and
+ * TOUCH are split by slot. Create one with {@linkcode createCluster}.
+ *
+ * @example Commands, a pipeline and a lease
+ * ```ts ignore
+ * import { createCluster } from "@respool/redis";
+ *
+ * await using cluster = createCluster(["redis://127.0.0.1:7000"]);
+ * await cluster.set("user:1", "a");
+ * const [a, b] = await cluster.mget("user:1", "user:2");
+ * {
+ *   await using conn = await cluster.acquire({ key: "{user:1}:cart" });
+ *   await conn.send(["WATCH", "{user:1}:cart"]);
+ * }
+ * ```
+ */
+export class Cluster extends RedisCommands {
+  readonly #router: Router<ClusterLease>;
+  readonly #routing: Routing;
+  readonly #options: ResolvedClusterOptions;
+  readonly #events = new Events<ClusterEventMap>();
+  readonly #subscriptions = new Set<{ close(): Promise<void> }>();
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Constructs a cluster client; nothing touches the network until the
+   * first command. Prefer {@linkcode createCluster}.
+   *
+   * @param options Resolved options.
+   */
+  constructor(options: ResolvedClusterOptions) {
+    super();
+    this.#options = options;
+    this.#router = new Router<ClusterLease>({
+      options,
+      emit: (type, detail) =>
+        this.#events.emit(type as keyof ClusterEventMap, detail as never),
+      makeLease: (owner, slot) => new ClusterLease(owner, slot),
+    });
+    this.#routing = new Routing(this.#router, {
+      commandTimeout: options.node.commandTimeout,
+      acquireTimeout: options.node.pool.acquireTimeout,
+      maxRedirections: options.maxRedirections,
+      readFrom: options.readFrom,
+    });
+  }
+
+  /** Cluster commands go over shared, multiplexed connections. */
+  override get [SHARED](): boolean {
+    return true;
+  }
+
+  /**
+   * Runs one built command on the node serving its keys' slot; splits
+   * MGET, MSET, DEL, UNLINK, EXISTS and TOUCH by slot; sends keyless
+   * commands with an all-shards policy to every primary.
+   *
+   * @param command The command and its reply mapper.
+   * @param options Per-call options.
+   * @returns The mapped reply.
+   */
+  override [RUN]<T>(
+    command: Command<T>,
+    options?: CommandOptions,
+  ): Promise<T> {
+    return this.#routing.run(command, options);
+  }
+
+  /**
+   * Sends a pipeline split by node, or a transaction on its slot's node.
+   *
+   * @param commands The commands, in order.
+   * @param options A timeout and a signal.
+   * @returns The raw replies, in the caller's order.
+   */
+  override [BATCH](
+    commands: readonly Command<unknown>[],
+    options?: CommandOptions,
+  ): Promise<RespValue[]> {
+    return this.#routing.batch(commands, options);
+  }
+
+  /**
+   * Loads the slot map now instead of at the first command, so that
+   * unreachable seeds surface here.
+   *
+   * @returns Once the slot map is loaded.
+   * @throws {ConnectionError} When no seed answered.
+   */
+  connect(): Promise<void> {
+    return this.#router.whenReady();
+  }
+
+  /**
+   * Refreshes the slot map now (joining a refresh in flight).
+   *
+   * @returns Once the refresh is done.
+   */
+  refreshSlots(): Promise<void> {
+    return this.#router.refresh();
+  }
+
+  /**
+   * The addresses of the primaries in the slot map, as dialled.
+   *
+   * @returns The addresses; empty before the map is loaded.
+   */
+  primaries(): string[] {
+    return this.#router.primaries().map((node) => node.address);
+  }
+
+  /**
+   * The address of the primary serving a key's slot.
+   *
+   * @param key The key.
+   * @returns `host:port` as dialled, after loading the map if needed.
+   */
+  async nodeFor(key: CommandArg): Promise<string> {
+    await this.#router.whenReady();
+    const slot = keySlot(checkKey("key", key));
+    const node = this.#router.primary(slot);
+    if (node === undefined) {
+      throw new ClusterError(`Cannot find a node for slot ${slot}`, slot);
+    }
+    return node.address;
+  }
+
+  /**
+   * Borrows an exclusive connection to the primary serving `key`'s slot,
+   * for WATCH/MULTI, blocking commands or connection state. Commands on it
+   * for keys of other slots get the server's MOVED error.
+   *
+   * @param options `key` (required), and a timeout and signal.
+   * @returns The lease.
+   * @throws {TypeError} When no key is given.
+   */
+  async acquire(options: ClusterAcquireOptions): Promise<ClusterLease> {
+    if (
+      typeof options !== "object" || options === null ||
+      options.key === undefined
+    ) {
+      throw new TypeError(
+        "Cannot acquire a connection on a cluster without a key: pass { key } to lease the connection to the node serving its slot",
+      );
+    }
+    const slot = keySlot(checkKey("key", options.key));
+    await this.#router.whenReady();
+    let node = this.#router.primary(slot);
+    if (node === undefined) {
+      await this.#router.refresh();
+      node = this.#router.primary(slot);
+    }
+    if (node === undefined) {
+      throw new ClusterError(
+        `Cannot acquire a connection as no node serves slot ${slot}`,
+        slot,
+      );
+    }
+    return await this.#router.pool(node).acquire(options);
+  }
+
+  /**
+   * Runs an optimistic-locking transaction on a lease of the node serving
+   * the `watch` keys' slot (they must share one): WATCH, `fn`, EXEC, and
+   * again while a watched key changed. Keys queued in the transaction must
+   * be in that slot too; others are refused before MULTI is sent.
+   *
+   * @param fn Reads through the lease and returns `lease.multi()...`.
+   * @param options `watch` (required: it picks the node), `retries`, and
+   * the timeout and signal for acquiring the lease.
+   * @returns The results, or `null` when a watched key changed every time.
+   * @throws {TypeError} Without `watch` keys, or with keys in several slots.
+   */
+  async transaction<R extends unknown[]>(
+    fn: (lease: ClusterLease) => Transaction<R> | Promise<Transaction<R>>,
+    options: TransactionOptions,
+  ): Promise<TransactionResults<R> | null> {
+    const watch = options?.watch;
+    if (!Array.isArray(watch) || watch.length === 0) {
+      throw new TypeError(
+        "Cannot run the transaction on a cluster without watch keys: they pick the node (for a plain MULTI use cluster.multi())",
+      );
+    }
+    const slots = [
+      ...new Set(watch.map((k, i) => keySlot(checkKey(`watch[${i}]`, k)))),
+    ];
+    if (slots.length > 1) {
+      throw new TypeError(
+        `Cannot run the transaction as its watch keys are in slots ${
+          slots.join(", ")
+        }: put them in one slot with a {hash tag}`,
+      );
+    }
+    for (let redirections = 0;; redirections++) {
+      try {
+        return await runOptimistic(
+          (o) => this.acquire({ ...o, key: watch[0] }),
+          fn,
+          options,
+        );
+      } catch (error) {
+        // MOVED to WATCH or a read: nothing ran; go to the new owner.
+        const target = error instanceof ReplyError &&
+          error.prefix === "MOVED" && parseRedirect(error);
+        if (!target || redirections >= this.#options.maxRedirections) {
+          throw error;
+        }
+        this.#router.moved(target.slot, target.address);
+      }
+    }
+  }
+
+  /**
+   * Iterates over the keys of every primary with SCAN: each primary's keys
+   * once (a key is yielded twice only if its slot moves during the scan).
+   *
+   * @param options `match` a pattern, `count` per page, `type` of key.
+   * @returns An async generator of key names.
+   */
+  override async *scan(
+    options?: ScanOptions,
+  ): AsyncGenerator<string, void, undefined> {
+    await this.#router.whenReady();
+    for (const node of this.#router.primaries()) {
+      yield* scanKeys(new NodeCommands(this.#router.pool(node)), options);
+    }
+  }
+
+  /**
+   * Subscribes to channels (cluster-wide pub/sub) on a connection to one
+   * node; it moves to another node when that one fails.
+   *
+   * @param args The channels, then optionally the options.
+   * @returns The subscription.
+   */
+  subscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>> {
+    return this.#subscribe("subscribe", args);
+  }
+
+  /**
+   * Subscribes to patterns (cluster-wide pub/sub).
+   *
+   * @param args The patterns, then optionally the options.
+   * @returns The subscription.
+   */
+  psubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>> {
+    return this.#subscribe("psubscribe", args);
+  }
+
+  /**
+   * Subscribes to shard channels on the primary serving their slot (they
+   * must share one). When the slot moves, or its primary fails over, the
+   * subscription follows it to the new primary without ending its
+   * iterator; messages published meanwhile are missed (see the `reconnect`
+   * event's `downtimeMs`).
+   *
+   * @param args The shard channels, then optionally the options.
+   * @returns The subscription.
+   * @throws {TypeError} When the channels are in several slots.
+   */
+  ssubscribe(
+    ...args: (string | SubscriptionOptions)[]
+  ): Promise<Subscription<string>> {
+    return this.#subscribe("ssubscribe", args);
+  }
+
+  #subscribe(
+    kind: SubscriptionKind,
+    args: (string | SubscriptionOptions)[],
+  ): Promise<Subscription<string>> {
+    return clusterSubscribe(this.#router, kind, args, {
+      reconnect: reconnectPolicy(this.#options.node),
+      maxRedirections: this.#options.maxRedirections,
+      subscriptions: this.#subscriptions,
+    });
+  }
+
+  /**
+   * Whether a lease dropped without release is detected (see
+   * `Client.leakTracking`).
+   */
+  get leakTracking(): boolean {
+    return typeof FinalizationRegistry === "function";
+  }
+
+  /**
+   * The sums over every node's pool, each node's stats, and the cluster's
+   * own counters.
+   *
+   * @returns The stats.
+   */
+  stats(): ClusterStats {
+    const { totals, nodes } = this.#router.stats();
+    return {
+      ...totals,
+      nodes,
+      topologyQueries: this.#router.queries,
+      redirections: this.#router.redirections,
+    };
+  }
+
+  /**
+   * Closes gracefully: subscriptions end, then every node's pool closes
+   * (waiting up to `timeout` for leases and replies).
+   *
+   * @param timeout How long to wait, in milliseconds.
+   * @returns Once everything is closed.
+   */
+  close(timeout = 5_000): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
+      this.#subscriptions.clear();
+      await this.#router.close(timeout);
+      this.#events.emit("close", {});
+    })();
+    return this.#closing;
+  }
+
+  /** Closes at once: commands in flight and waiters reject. */
+  destroy(): void {
+    for (const subscription of this.#subscriptions) subscription.close();
+    this.#subscriptions.clear();
+    this.#router.destroy();
+  }
+
+  /**
+   * Closes the cluster client; called by `await using`.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Listens for an event: `topology`, or a node's `connect`, `ready`,
+   * `reconnecting`, `error`, `leak`, `longhold` (with `node` in the
+   * detail), or `close`.
+   *
+   * @param type The event.
+   * @param listener Called with a `CustomEvent` whose `detail` describes it.
+   * @param options As for `EventTarget.addEventListener`.
+   */
+  addEventListener<K extends keyof ClusterEventMap>(
+    type: K,
+    listener: ClusterEventListener<K>,
+    options?: AddEventListenerOptions,
+  ): void {
+    this.#events.add(type, listener, options);
+  }
+
+  /**
+   * Stops listening for an event.
+   *
+   * @param type The event.
+   * @param listener The listener passed to `addEventListener`.
+   */
+  removeEventListener<K extends keyof ClusterEventMap>(
+    type: K,
+    listener: ClusterEventListener<K>,
+  ): void {
+    this.#events.remove(type, listener);
+  }
+}
+
+/**
+ * Creates a Redis Cluster client from seed nodes; the others are
+ * discovered. Nothing touches the network until the first command.
+ *
+ * @example Creating a cluster client
+ * ```ts
+ * import { createCluster } from "@respool/redis";
+ *
+ * const cluster = createCluster(["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"], {
+ *   readFrom: "replica",
+ *   commandTimeout: 2_000,
+ * });
+ * await cluster.close();
+ * ```
+ *
+ * @param seeds `redis://`/`rediss://` URLs or `host:port` of some nodes.
+ * @param options Every client option (for each node's pool), plus
+ * `readFrom`, `addressMap`, `maxRedirections` and `refresh`.
+ * @returns The cluster client.
+ * @throws {TypeError} When a seed or option has the wrong type.
+ * @throws {RangeError} When an option is out of range.
+ */
+export function createCluster(
+  seeds: string | readonly string[],
+  options?: ClusterOptions,
+): Cluster {
+  return new Cluster(resolveClusterOptions(seeds, options));
+}
