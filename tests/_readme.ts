@@ -7,7 +7,9 @@
  *
  * - `<!-- test: workerd -->`: a Worker module, run on workerd;
  * - `<!-- test: durable-object ClassName -->`: a Durable Object class, run on
- *   workerd behind a Worker that forwards every request to one instance.
+ *   workerd behind a Worker that forwards every request to one instance;
+ * - `<!-- test: cluster -->`: run in the test process against a loopback
+ *   Redis Cluster, its `redis://127.0.0.1:7000` pointed at a seed node.
  *
  * Uses only node: modules so it runs under Deno, Bun and Node.
  */
@@ -21,7 +23,8 @@ import { ROOT } from "./_process.ts";
 export type BlockMode =
   | { kind: "process" }
   | { kind: "workerd" }
-  | { kind: "durable-object"; className: string };
+  | { kind: "durable-object"; className: string }
+  | { kind: "cluster" };
 
 /** One TypeScript block of the README. */
 export interface ReadmeBlock {
@@ -54,6 +57,7 @@ export function readmeBlocks(): ReadmeBlock[] {
     const marker = lines[before]?.match(/^<!-- test: (.+?) -->$/)?.[1];
     let mode: BlockMode = { kind: "process" };
     if (marker === "workerd") mode = { kind: "workerd" };
+    else if (marker === "cluster") mode = { kind: "cluster" };
     else if (marker?.startsWith("durable-object ")) {
       mode = { kind: "durable-object", className: marker.split(" ")[1] };
     } else if (marker !== undefined) {
@@ -84,7 +88,8 @@ export interface BlockModule {
  * given server.
  *
  * @param block The block.
- * @param serverUrl `redis://127.0.0.1:<port>` of the suite's server.
+ * @param serverUrl `redis://127.0.0.1:<port>` of the suite's server (of a
+ * cluster node for a cluster block).
  */
 export function writeBlock(block: ReadmeBlock, serverUrl: string): BlockModule {
   const dir = mkdtempSync(join(tmpdir(), "respool-readme-"));
@@ -93,7 +98,12 @@ export function writeBlock(block: ReadmeBlock, serverUrl: string): BlockModule {
   const mod = join(ROOT, "mod.ts");
   const code = block.code
     .replaceAll(`"@respool/redis"`, JSON.stringify(mod))
-    .replaceAll("redis://127.0.0.1:6379", serverUrl);
+    .replaceAll(
+      block.mode.kind === "cluster"
+        ? "redis://127.0.0.1:7000"
+        : "redis://127.0.0.1:6379",
+      serverUrl,
+    );
   writeFileSync(file, code);
   return {
     file,

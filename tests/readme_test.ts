@@ -7,7 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type Client, createClient } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
-import { readmeBlocks, writeBlock } from "./_readme.ts";
+import { type ReadmeBlock, readmeBlocks, writeBlock } from "./_readme.ts";
+import { type RedisCluster, startCluster } from "./_cluster.ts";
 import { waitFor } from "./_util.ts";
 
 const T = { timeout: 30_000 };
@@ -32,7 +33,9 @@ describe("README code blocks against a real redis-server", () => {
     assert.ok(blocks.length >= 5, `found ${blocks.length} blocks`);
     for (const block of blocks) {
       assert.ok(
-        ["process", "workerd", "durable-object"].includes(block.mode.kind),
+        ["process", "workerd", "durable-object", "cluster"].includes(
+          block.mode.kind,
+        ),
         `README.md:${block.line}`,
       );
     }
@@ -45,29 +48,7 @@ describe("README code blocks against a real redis-server", () => {
       T,
       async () => {
         await admin.send(["FLUSHALL"]);
-        const module = writeBlock(block, server.url);
-        // The block's own console output would clutter the test report:
-        // keep it, and show it only when the block fails.
-        const printed: string[] = [];
-        const log = console.log;
-        const warn = console.warn;
-        console.log = console.warn = (...args: unknown[]) => {
-          printed.push(args.map(String).join(" "));
-        };
-        try {
-          await import(module.url);
-        } catch (error) {
-          throw new Error(
-            `README.md:${block.line} failed: ${
-              (error as Error)?.stack ?? error
-            }\nIt printed:\n${printed.join("\n")}`,
-            { cause: error },
-          );
-        } finally {
-          console.log = log;
-          console.warn = warn;
-          module.remove();
-        }
+        await runBlock(block, server.url);
         // Every block closes what it opened (await using): the server is
         // left with only the admin connection.
         let clients = "";
@@ -83,3 +64,74 @@ describe("README code blocks against a real redis-server", () => {
     );
   }
 });
+
+describe("README cluster blocks against a real Redis Cluster", () => {
+  const blocks = readmeBlocks().filter((b) => b.mode.kind === "cluster");
+  let cluster: RedisCluster;
+
+  before(async () => {
+    if (blocks.length > 0) cluster = await startCluster({ nodeTimeout: 5_000 });
+  }, { timeout: 60_000 });
+
+  after(async () => {
+    await cluster?.stop();
+  }, { timeout: 60_000 });
+
+  for (const block of blocks) {
+    test(
+      `README cluster block ${block.index} (${block.section}, line ${block.line}) runs`,
+      T,
+      async () => {
+        for (const node of cluster.nodes) {
+          await cluster.cli(node.port, "FLUSHALL").catch(() => {});
+        }
+        await runBlock(block, cluster.seeds[0]);
+        // Every block closes what it opened: each node is left with no
+        // client but the cluster bus.
+        await waitFor(async () => {
+          for (const node of cluster.nodes) {
+            const list = await cluster.cli(
+              node.port,
+              "CLIENT",
+              "LIST",
+              "TYPE",
+              "normal",
+            );
+            // redis-cli's own connection is the only one.
+            if (list.trim().split("\n").length > 1) return false;
+          }
+          return true;
+        }, 5_000).catch(() => {
+          assert.fail(`README.md:${block.line} left connections open`);
+        });
+      },
+    );
+  }
+});
+
+/** Imports a block as a module; its output is shown only when it fails. */
+async function runBlock(block: ReadmeBlock, url: string): Promise<void> {
+  const module = writeBlock(block, url);
+  // The block's own console output would clutter the test report: keep
+  // it, and show it only when the block fails.
+  const printed: string[] = [];
+  const log = console.log;
+  const warn = console.warn;
+  console.log = console.warn = (...args: unknown[]) => {
+    printed.push(args.map(String).join(" "));
+  };
+  try {
+    await import(module.url);
+  } catch (error) {
+    throw new Error(
+      `README.md:${block.line} failed: ${
+        (error as Error)?.stack ?? error
+      }\nIt printed:\n${printed.join("\n")}`,
+      { cause: error },
+    );
+  } finally {
+    console.log = log;
+    console.warn = warn;
+    module.remove();
+  }
+}
