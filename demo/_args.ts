@@ -22,6 +22,8 @@ export interface DemoArgs {
   out: string;
   /** Run the pool-sizing matrix instead of the acts. */
   sizing: boolean;
+  /** Run act 1 against a throwaway 3-primary Redis Cluster instead. */
+  cluster: boolean;
   /** Print the usage and stop. */
   help: boolean;
 }
@@ -43,6 +45,11 @@ article's web service with a client per request (naive) and with one pool
   --out FILE        where the SVG chart goes           (default demo-results.svg)
   --sizing          measure req/s and p99 for pool.max 1/2/4/10 at several
                     concurrencies, multiplexed and leased, instead
+  --cluster         start a throwaway Redis Cluster (3 primaries, no
+                    replicas; REDIS_URL is not used) and run the naive vs
+                    pooled comparison on it with createCluster, then show
+                    each node's stats, topology queries and redirections
+                    (no chart, no leak act)
   --help            this text`;
 
 /**
@@ -50,8 +57,8 @@ article's web service with a client per request (naive) and with one pool
  *
  * @param argv The arguments after the script name.
  * @returns The settings.
- * @throws {TypeError} On an unknown flag or a value that is not a positive
- * number (an integer for counts).
+ * @throws {TypeError} On an unknown flag, a value that is not a positive
+ * number (an integer for counts), or `--sizing` with `--cluster`.
  */
 export function parseDemoArgs(argv: string[]): DemoArgs {
   const { values } = parseArgs({
@@ -64,9 +71,15 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
       users: { type: "string", default: "1000" },
       out: { type: "string", default: "demo-results.svg" },
       sizing: { type: "boolean", default: false },
+      cluster: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
+  if (values.sizing && values.cluster) {
+    throw new TypeError(
+      "Cannot run the demo with both --sizing and --cluster: the sizing matrix runs on a single server",
+    );
+  }
   return {
     requests: positive("requests", values.requests, true),
     concurrency: positive("concurrency", values.concurrency, true),
@@ -75,6 +88,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs {
     users: positive("users", values.users, true),
     out: values.out,
     sizing: values.sizing,
+    cluster: values.cluster,
     help: values.help,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The load generator: N requests at concurrency C against the service,
  * with latency percentiles and what the Redis server saw meanwhile
- * (connections accepted and the peak of connected clients).
+ * (connections accepted and the peak of connected clients; for a cluster,
+ * summed over its nodes).
  *
  * @module
  */
@@ -22,8 +23,11 @@ export interface LoadOptions {
   durationMs: number;
   /** Requests ask for users `1..users`, in the same pseudo-random order each run. */
   users: number;
-  /** A client of the service's Redis server, used to read INFO. */
-  monitor: Client;
+  /**
+   * A client of the service's Redis server, used to read INFO; for a
+   * cluster, one client per node, whose counters are summed.
+   */
+  monitor: Client | readonly Client[];
   /** Called every 100 ms while the load runs. */
   onProgress?: (progress: LoadProgress) => void;
   /**
@@ -88,15 +92,18 @@ export interface LoadResult {
  * @returns The measurements.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { requests, concurrency, users, monitor } = options;
+  const { requests, concurrency, users } = options;
+  const monitors = Array.isArray(options.monitor)
+    ? options.monitor as readonly Client[]
+    : [options.monitor as Client];
   const latencies = new Float64Array(requests);
   const nextUser = userSequence(users);
   let started = 0;
   let done = 0;
   let errors = 0;
 
-  const before = await serverCounters(monitor);
-  const sampler = sampleConnected(monitor, options.sampleEveryMs ?? 20);
+  const before = await serverCounters(monitors);
+  const sampler = sampleConnected(monitors, options.sampleEveryMs ?? 20);
   const t0 = performance.now();
   const deadline = t0 + options.durationMs;
   const progress = () =>
@@ -133,7 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const elapsedMs = performance.now() - t0;
   progress();
   const peak = await sampler.stop();
-  const after = await serverCounters(monitor);
+  const after = await serverCounters(monitors);
 
   const sorted = latencies.subarray(0, done).sort();
   return {
@@ -173,22 +180,35 @@ function userSequence(users: number): (index: number) => number {
   };
 }
 
-async function serverCounters(monitor: Client) {
-  const info = await monitor.info("stats", "clients");
+/** The servers' counters, summed over the monitors' servers. */
+async function serverCounters(monitors: readonly Client[]) {
+  const infos = await Promise.all(
+    monitors.map((monitor) => monitor.info("stats", "clients")),
+  );
   return {
-    received: Number(info.stats?.total_connections_received),
-    connected: Number(info.clients?.connected_clients),
+    received: sum(
+      infos.map((i) => Number(i.stats?.total_connections_received)),
+    ),
+    connected: sum(infos.map((i) => Number(i.clients?.connected_clients))),
   };
 }
 
-/** Polls `connected_clients` until stopped; resolves to the peak seen. */
-function sampleConnected(monitor: Client, everyMs: number) {
+/**
+ * Polls `connected_clients` (summed over the servers) until stopped;
+ * resolves to the peak seen.
+ */
+function sampleConnected(monitors: readonly Client[], everyMs: number) {
   let peak = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
-      const info = await monitor.info("clients");
-      peak = Math.max(peak, Number(info.clients?.connected_clients));
+      const infos = await Promise.all(
+        monitors.map((monitor) => monitor.info("clients")),
+      );
+      peak = Math.max(
+        peak,
+        sum(infos.map((info) => Number(info.clients?.connected_clients))),
+      );
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   })();
@@ -199,4 +219,8 @@ function sampleConnected(monitor: Client, everyMs: number) {
       return peak;
     },
   };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }

@@ -116,22 +116,11 @@ export function createService(options: ServiceOptions): Service {
     return await userData(client, user, dbLatencyMs);
   };
 
-  const handle = async (request: Request): Promise<Response> => {
-    const { pathname, searchParams } = new URL(request.url);
-    const user = Number(searchParams.get("user"));
-    if (!Number.isSafeInteger(user) || user < 1) {
-      return json(400, { error: "user must be a positive integer" });
-    }
-    try {
-      if (pathname === "/api/data") return await data(user);
-      if (pathname === "/api/leaky" && client !== undefined) {
-        return await leakyUserData(client, user);
-      }
-      return json(404, { error: "not found" });
-    } catch (error) {
-      return json(500, { error: String(error) });
-    }
-  };
+  const handle = (request: Request): Promise<Response> =>
+    route(request, {
+      data,
+      leaky: client && ((user) => leakyUserData(client, user)),
+    });
 
   const close = async () => {
     await client?.close();
@@ -139,8 +128,52 @@ export function createService(options: ServiceOptions): Service {
   return { variant, client, handle, close, [Symbol.asyncDispose]: close };
 }
 
-/** The handler's work: the session check, then cache-aside. */
-async function userData(
+/** The service's routes, as {@linkcode route} dispatches to them. */
+export interface Routes {
+  /** `GET /api/data?user=N`. */
+  data: (user: number) => Promise<Response>;
+  /** `GET /api/leaky?user=N`, when the variant has it. */
+  leaky?: (user: number) => Promise<Response>;
+}
+
+/**
+ * Checks the `user` parameter and calls the route of the path: 400 for a
+ * bad user, 404 for an unknown path, 500 with the error when the route
+ * throws.
+ *
+ * @param request The HTTP request.
+ * @param routes What answers each path.
+ * @returns The response.
+ */
+export async function route(
+  request: Request,
+  routes: Routes,
+): Promise<Response> {
+  const { pathname, searchParams } = new URL(request.url);
+  const user = Number(searchParams.get("user"));
+  if (!Number.isSafeInteger(user) || user < 1) {
+    return json(400, { error: "user must be a positive integer" });
+  }
+  try {
+    if (pathname === "/api/data") return await routes.data(user);
+    if (pathname === "/api/leaky" && routes.leaky) {
+      return await routes.leaky(user);
+    }
+    return json(404, { error: "not found" });
+  } catch (error) {
+    return json(500, { error: String(error) });
+  }
+}
+
+/**
+ * The handler's work: the session check, then cache-aside.
+ *
+ * @param redis Where the commands go: a client, a lease or a cluster.
+ * @param user The user asked for.
+ * @param dbLatencyMs How long a cache miss's database lookup takes.
+ * @returns 200 with the user's data, or 401 without a session.
+ */
+export async function userData(
   redis: RedisCommands,
   user: number,
   dbLatencyMs: number,

@@ -222,6 +222,75 @@ test(
   },
 );
 
+test(
+  `${demoName} --cluster --requests 200 prints each node's stats and stops its cluster`,
+  T,
+  async () => {
+    const args = [...demoCommand, "--cluster", "--requests", "200"];
+    const demo = startProcess([process.execPath, ...args], {
+      env: { NO_COLOR: "1", REDIS_URL: undefined },
+    });
+    const timer = setTimeout(() => stopProcess(demo), 50_000);
+    const code = await demo.exited;
+    clearTimeout(timer);
+    const stdout = demo.output();
+    assert.equal(code, 0, `exit code ${code}\n${stdout}`);
+    const started = stdout.match(
+      /^redis cluster started: 3 primaries \(no replicas\) on (.+)$/m,
+    );
+    assert.ok(started, `the demo says where its nodes are\n${stdout}`);
+    const addresses = started[1].split(", ");
+    assert.equal(addresses.length, 3);
+    assert.match(
+      stdout,
+      /^variant +requests +req\/s +p50 ms +p95 ms +p99 ms +errors +conns accepted +peak connected$/m,
+    );
+    // At least one connection per request: a cluster client per request.
+    const naiveRow = stdout.match(/^naive +200 +\d+ .* 0 +(\d+) +\d+$/m);
+    assert.ok(naiveRow, `the naive row\n${stdout}`);
+    const naiveConns = Number(naiveRow[1]);
+    assert.ok(naiveConns >= 200, `${naiveConns} naive connections`);
+    assert.match(stdout, /^pooled +200 +\d+ .* 0 +[1-9]\d* +\d+$/m);
+    assert.match(
+      stdout,
+      /^node +slots +conns created +open +idle +peak in flight +GET\/SET served$/m,
+    );
+    const rows = [
+      ...stdout.matchAll(
+        /^(127\.0\.0\.1:\d+) +(\d+)-(\d+) +([1-9]\d*) +\d+ +\d+ +\d+ +(\d+)$/gm,
+      ),
+    ];
+    assert.deepEqual(rows.map((row) => row[1]), addresses);
+    assert.deepEqual(
+      rows.map((row) => [Number(row[2]), Number(row[3])]),
+      [[0, 5460], [5461, 10921], [10922, 16383]],
+    );
+    // 200 requests: 200 session GETs, plus 200 GETs or GET + SET for data.
+    const served = rows.reduce((sum, row) => sum + Number(row[5]), 0);
+    assert.ok(served >= 400 && served <= 600, `${served} GET/SET served`);
+    assert.match(
+      stdout,
+      /^pooled: 1 cluster client, topology queries [1-9]\d*, redirections 0, connections created [1-9]\d*$/m,
+    );
+    // What the naive clients counted is what the nodes accepted.
+    assert.match(
+      stdout,
+      new RegExp(
+        `^naive: 200 cluster clients, topology queries [1-9]\\d*, redirections 0, connections created ${naiveConns}$`,
+        "m",
+      ),
+    );
+    assert.ok(
+      stdout.includes(`redis cluster on ${started[1]} stopped`),
+      "the demo stopped its cluster",
+    );
+    for (const address of addresses) {
+      const port = Number(address.split(":")[1]);
+      assert.equal(await accepts(port), false, `${address} is gone`);
+    }
+  },
+);
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
