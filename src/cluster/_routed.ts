@@ -185,7 +185,43 @@ export class Routing {
       );
     }
     const start = Date.now();
-    const send: Send<T> = (node, asking, timeout) => {
+    const node = this.pick(slot, read);
+    if (node === undefined) {
+      return this.follow(
+        undefined,
+        slot,
+        read,
+        options,
+        start,
+        this.#sender(command, options),
+        command,
+      );
+    }
+    return router.pool(node).run(
+      command.args,
+      command.map,
+      command.bytes ? { ...options, bytes: true } : options,
+    ).catch((error) =>
+      this.follow(
+        error,
+        slot,
+        read,
+        options,
+        start,
+        this.#sender(command, options),
+        command,
+        node,
+      )
+    );
+  }
+
+  /** Sends one command to a node, after ASKING when asked to. */
+  #sender<T>(
+    command: Command<T>,
+    options: CommandOptions | undefined,
+  ): Send<T> {
+    const router = this.router;
+    return (node, asking, timeout) => {
       const pool = router.pool(node);
       const o = { ...options, timeout };
       if (command.bytes) o.bytes = true;
@@ -195,18 +231,6 @@ export class Routing {
         return command.map(replies[1]);
       });
     };
-    const node = this.pick(slot, read);
-    if (node === undefined) {
-      return this.follow(undefined, slot, read, options, start, send, command);
-    }
-    const pool = router.pool(node);
-    return pool.run(
-      command.args,
-      command.map,
-      command.bytes ? { ...options, bytes: true } : options,
-    ).catch((error) =>
-      this.follow(error, slot, read, options, start, send, command, node)
-    );
   }
 
   /**
@@ -264,6 +288,11 @@ export class Routing {
             await sleep(delay);
           }
         } else if (!router.isRetired(error)) {
+          // A node that stops answering (hung, or partitioned away) may be
+          // failing over: look at the map again, rate-limited as always.
+          if (error instanceof TimeoutError && failed !== undefined) {
+            router.suspect(failed);
+          }
           throw error;
         }
       }

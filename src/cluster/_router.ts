@@ -195,6 +195,17 @@ export class Router<L extends object> {
     return [...this.#nodes.values()].filter((n) => n.pool !== undefined);
   }
 
+  /**
+   * Marks a node as failing (a command to it timed out) and asks for a
+   * refresh: while a primary is failing the map is asked again every
+   * `minInterval`, so a failover is seen even when the hung node still
+   * accepts connections.
+   */
+  suspect(node: ClusterNode<L>): void {
+    node.failing = true;
+    this.requestRefresh();
+  }
+
   /** Whether an error is the refusal of a node that left the map. */
   isRetired(error: unknown): boolean {
     return error instanceof Error && this.#retired.has(error);

@@ -201,19 +201,27 @@ export class Cluster extends RedisCommands {
       );
     }
     const slot = keySlot(checkKey("key", options.key));
-    await this.#router.whenReady();
-    let node = this.#router.primary(slot);
-    if (node === undefined) {
-      await this.#router.refresh();
-      node = this.#router.primary(slot);
+    const router = this.#router;
+    await router.whenReady();
+    for (let attempt = 0;; attempt++) {
+      let node = router.primary(slot);
+      if (node === undefined) {
+        await router.refresh();
+        node = router.primary(slot);
+      }
+      if (node === undefined) {
+        throw new ClusterError(
+          `Cannot acquire a connection as no node serves slot ${slot}`,
+          slot,
+        );
+      }
+      try {
+        return await router.pool(node).acquire(options);
+      } catch (error) {
+        // The node left the map while we waited: wait on the new owner.
+        if (!router.isRetired(error) || attempt >= 3) throw error;
+      }
     }
-    if (node === undefined) {
-      throw new ClusterError(
-        `Cannot acquire a connection as no node serves slot ${slot}`,
-        slot,
-      );
-    }
-    return await this.#router.pool(node).acquire(options);
   }
 
   /**
