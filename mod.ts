@@ -23,8 +23,10 @@ export {
   Client,
   type ClientEventListener,
   type ClientEventMap,
+  type ClientStats,
   createClient,
 } from "./src/client.ts";
+export type { FailoverDetail } from "./src/sentinel/follower.ts";
 export {
   Cluster,
   type ClusterAcquireOptions,
@@ -63,6 +65,7 @@ export {
   type ClientOptions,
   parseRedisUrl,
   type PoolOptions,
+  type SentinelOptions,
   type UrlSettings,
 } from "./src/options.ts";
 export {

@@ -19,44 +19,29 @@ import {
   type SubscriptionOptions,
 } from "./pubsub/types.ts";
 import { createNodePool, reconnectPolicy } from "./router/node_pool.ts";
+import { followerFor, type MasterFollower } from "./sentinel/follower.ts";
 import type { Command } from "./commands/_command.ts";
 import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
-import type { AcquireOptions, Pool, PoolStats } from "./pool/pool.ts";
+import type { AcquireOptions, Pool } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
 import { RedisCommands } from "./redis_commands.ts";
 import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
 import { refusal } from "./_guard.ts";
 import { Events } from "./_events.ts";
 import type {
+  ClientEventListener,
+  ClientEventMap,
+  ClientStats,
+} from "./client_types.ts";
+
+export type { ClientEventListener, ClientEventMap, ClientStats };
+import type {
   Transaction,
   TransactionOptions,
   TransactionResults,
 } from "./batch/transaction.ts";
 import { runOptimistic } from "./batch/optimistic.ts";
-
-/** The `detail` of each event the client emits. */
-export interface ClientEventMap {
-  /** A connection opened. */
-  connect: { address: string };
-  /** A connection finished its handshake and takes commands. */
-  ready: { address: string };
-  /** A connection attempt failed or a connection was lost; trying again. */
-  reconnecting: { attempt: number; delay: number; error: Error };
-  /** A connection failed. */
-  error: { error: Error };
-  /** A lease was garbage-collected without release; `stack` is where it was acquired. */
-  leak: { stack: string; heldMs: number };
-  /** A lease has been held longer than `longHoldWarning`. */
-  longhold: { stack: string | undefined; heldMs: number };
-  /** The client closed. */
-  close: Record<string, never>;
-}
-
-/** A listener for one of the client's events. */
-export type ClientEventListener<K extends keyof ClientEventMap> = (
-  event: CustomEvent<ClientEventMap[K]>,
-) => void;
 
 /**
  * A Redis/Valkey client: commands are multiplexed over a bounded pool of
@@ -81,6 +66,7 @@ export type ClientEventListener<K extends keyof ClientEventMap> = (
 export class Client extends RedisCommands {
   readonly #options: ResolvedOptions;
   readonly #pool: Pool<Connection, Lease>;
+  readonly #follower: MasterFollower | undefined;
   readonly #events = new Events<ClientEventMap>();
   readonly #reconnectPolicy: RetryPolicy;
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
@@ -96,10 +82,19 @@ export class Client extends RedisCommands {
     super();
     this.#options = options;
     this.#reconnectPolicy = reconnectPolicy(options);
+    const follower = this.#follower = followerFor(options, {
+      pool: () => this.#pool,
+      emit: (type, detail) => this.#emit(type, detail),
+    });
     this.#pool = createNodePool<Lease>(
       options,
-      (type, detail) => this.#emit(type, detail),
+      (type, detail) => {
+        // A lost or failed connection: maybe a failover; ask again.
+        if (type === "error" || type === "reconnecting") follower?.lost();
+        return this.#emit(type, detail);
+      },
       (owner, slot) => new Lease(owner, slot),
+      follower && (() => follower.address),
     );
   }
 
@@ -138,6 +133,11 @@ export class Client extends RedisCommands {
       }
     }
     if (command.bytes) options = { ...options, bytes: true };
+    const follower = this.#follower;
+    if (follower !== undefined) {
+      const o = options;
+      return follower.run(() => this.#pool.run(args, command.map, o));
+    }
     return this.#pool.run(args, command.map, options);
   }
 
@@ -159,6 +159,9 @@ export class Client extends RedisCommands {
         return Promise.reject(error);
       }
     }
+    if (this.#follower !== undefined) {
+      return this.#follower.run(() => this.#pool.runBatch(commands, options));
+    }
     return this.#pool.runBatch(commands, options);
   }
 
@@ -169,7 +172,7 @@ export class Client extends RedisCommands {
   ): Promise<T> {
     // Waiting for the lease counts against the call's own timeout too.
     const timeout = options?.timeout;
-    const lease = await this.#pool.acquire({
+    const lease = await this.acquire({
       signal: options?.signal,
       timeout: timeout === undefined
         ? undefined
@@ -190,8 +193,9 @@ export class Client extends RedisCommands {
    * @throws {ConnectionError} When the server cannot be reached.
    * @throws {ReplyError} When the server refuses the handshake.
    */
-  connect(): Promise<void> {
-    return this.#pool.warm();
+  async connect(): Promise<void> {
+    await this.#follower?.ready();
+    await this.#pool.warm();
   }
 
   /**
@@ -213,6 +217,10 @@ export class Client extends RedisCommands {
    * @throws {ClosedError} When the client is closed.
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
+    const follower = this.#follower;
+    if (follower !== undefined) {
+      return follower.ready().then(() => this.#pool.acquire(options));
+    }
     return this.#pool.acquire(options);
   }
 
@@ -317,8 +325,11 @@ export class Client extends RedisCommands {
     const { names, options } = subscribeArgs(kind, args);
     const pool = this.#pool;
     const subscriptions = this.#subscriptions;
+    const follower = this.#follower;
     const subscription: Subscription<string> = new Subscription<string>({
-      acquire: (o) => pool.acquire(o),
+      acquire: follower === undefined
+        ? (o) => pool.acquire(o)
+        : (o) => follower.ready().then(() => pool.acquire(o)),
       reconnect: this.#reconnectPolicy,
       get closed() {
         return pool.closed;
@@ -363,7 +374,7 @@ export class Client extends RedisCommands {
     fn: (lease: Lease) => Transaction<R> | Promise<Transaction<R>>,
     options?: TransactionOptions,
   ): Promise<TransactionResults<R> | null> {
-    return runOptimistic((o) => this.#pool.acquire(o), fn, options);
+    return runOptimistic((o) => this.acquire(o), fn, options);
   }
 
   /**
@@ -383,8 +394,10 @@ export class Client extends RedisCommands {
    *
    * @returns The stats.
    */
-  stats(): PoolStats {
-    return this.#pool.stats();
+  stats(): ClientStats {
+    const stats: ClientStats = this.#pool.stats();
+    if (this.#follower !== undefined) stats.master = this.#follower.current;
+    return stats;
   }
 
   /**
@@ -399,7 +412,7 @@ export class Client extends RedisCommands {
       // Subscriptions would hold their leases until the timeout: end them.
       await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
       this.#subscriptions.clear();
-      await this.#pool.close(timeout);
+      await Promise.all([this.#pool.close(timeout), this.#follower?.close()]);
       this.#emit("close", {});
     })();
     return this.#closing;
@@ -410,6 +423,7 @@ export class Client extends RedisCommands {
     for (const subscription of this.#subscriptions) subscription.close();
     this.#subscriptions.clear();
     this.#pool.destroy();
+    this.#follower?.destroy();
   }
 
   /**

@@ -8,6 +8,9 @@
 import type { DecoderLimits } from "./resp/decode.ts";
 import type { TlsOptions, Transport } from "./transport/types.ts";
 import type { RetryPolicy } from "./policy/retry.ts";
+import { parseRedisUrl } from "./url.ts";
+
+export { parseRedisUrl, type UrlSettings } from "./url.ts";
 
 /** Options of the client's bounded connection pool. */
 export interface PoolOptions {
@@ -77,8 +80,37 @@ export interface PoolOptions {
   longHoldWarning?: number;
 }
 
+/** Where the sentinels are and which master to follow. */
+export interface SentinelOptions {
+  /** The master's name, as in `sentinel monitor <name> ...`. */
+  name: string;
+  /**
+   * Some sentinels: `redis://` or `rediss://` URLs, or `host:port`. The
+   * others are learned from them (`SENTINEL SENTINELS`).
+   */
+  nodes: readonly string[];
+  /** The ACL user for the sentinels (the data nodes use `username`). */
+  username?: string;
+  /** The sentinels' password (the data nodes use `password`). */
+  password?: string;
+  /** TLS to the sentinels; a `rediss://` node URL turns it on too. */
+  tls?: TlsOptions | boolean;
+  /**
+   * Which node the client talks to: the master, or a replica (falling back
+   * to the master when no replica is up).
+   *
+   * @default {"master"}
+   */
+  role?: "master" | "replica";
+}
+
 /** Options of {@linkcode createClient}. */
 export interface ClientOptions {
+  /**
+   * Find the server through Redis Sentinel and follow its master through
+   * failovers; `host`, `port` and `path` are not given then.
+   */
+  sentinel?: SentinelOptions;
   /**
    * The server's host name or address.
    *
@@ -148,108 +180,6 @@ export interface ClientOptions {
   limits?: DecoderLimits;
 }
 
-/** Connection settings taken from a URL. */
-export interface UrlSettings {
-  /** The host name or address. */
-  host?: string;
-  /** The TCP port. */
-  port?: number;
-  /** The unix socket path (`unix://` URLs). */
-  path?: string;
-  /** The ACL user name. */
-  username?: string;
-  /** The password, percent-decoded. */
-  password?: string;
-  /** The database number. */
-  db?: number;
-  /** Whether the URL asks for TLS (`rediss://`). */
-  tls?: boolean;
-}
-
-function decode(part: string, what: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw new TypeError(
-      `Cannot parse the URL as its ${what} is not valid percent-encoding`,
-    );
-  }
-}
-
-function parseDb(text: string | null): number | undefined {
-  if (text === null || text === "") return undefined;
-  if (!/^\d+$/.test(text)) {
-    throw new TypeError(
-      `Cannot parse the URL as its database "${text}" is not a number`,
-    );
-  }
-  return Number(text);
-}
-
-/**
- * Parses a `redis://`, `rediss://` or `unix://` URL.
- *
- * The user name, password and database come from the URL
- * (`redis://user:pass@host:port/db`); a unix URL takes them from the query
- * (`unix:///run/redis.sock?db=2&password=...`).
- *
- * @example Parsing a URL with credentials
- * ```ts
- * import { parseRedisUrl } from "@respool/redis";
- *
- * const settings = parseRedisUrl("rediss://app:s%40cret@cache.local:6380/2");
- * console.assert(settings.password === "s@cret" && settings.db === 2 && settings.tls);
- * ```
- *
- * @param url The URL.
- * @returns The settings it carries.
- * @throws {TypeError} When the URL cannot be parsed or has another scheme.
- */
-export function parseRedisUrl(url: string): UrlSettings {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(
-      "Cannot parse the URL as it is not a valid URL (expected redis://host:port/db)",
-    );
-  }
-  const settings: UrlSettings = {};
-  if (parsed.username) settings.username = decode(parsed.username, "user name");
-  if (parsed.password) settings.password = decode(parsed.password, "password");
-  switch (parsed.protocol) {
-    case "redis:":
-    case "rediss:": {
-      if (parsed.protocol === "rediss:") settings.tls = true;
-      if (parsed.hostname) {
-        settings.host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-      }
-      if (parsed.port) settings.port = Number(parsed.port);
-      const db = parseDb(parsed.pathname.replace(/^\//, "") || null);
-      if (db !== undefined) settings.db = db;
-      break;
-    }
-    case "unix:": {
-      settings.path = decode(parsed.pathname, "path");
-      if (!settings.path) {
-        throw new TypeError("Cannot parse the URL as it has no socket path");
-      }
-      break;
-    }
-    default:
-      throw new TypeError(
-        `Cannot parse the URL as its scheme "${parsed.protocol}" is not redis:, rediss: or unix:`,
-      );
-  }
-  const db = parseDb(parsed.searchParams.get("db"));
-  if (db !== undefined) settings.db = db;
-  const password = parsed.searchParams.get("password");
-  if (password !== null) settings.password = password;
-  const username = parsed.searchParams.get("username");
-  if (username !== null) settings.username = username;
-  return settings;
-}
-
 /** Options with every default filled in and every value checked. */
 export interface ResolvedOptions {
   readonly host: string;
@@ -274,6 +204,88 @@ export interface ResolvedOptions {
    * (set by the cluster client, not an option of its own).
    */
   readonly readOnly: boolean;
+  /** The sentinels to ask, when the server is found through Sentinel. */
+  readonly sentinel: ResolvedSentinel | undefined;
+}
+
+/** Sentinel options, checked, with the nodes parsed. */
+export interface ResolvedSentinel {
+  readonly name: string;
+  readonly nodes: readonly { host: string; port: number }[];
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly tls: TlsOptions | undefined;
+  readonly role: "master" | "replica";
+}
+
+function resolveSentinel(
+  sentinel: SentinelOptions,
+  options: ClientOptions,
+): ResolvedSentinel {
+  if (typeof sentinel !== "object" || sentinel === null) {
+    throw new TypeError(
+      "Cannot create the client as sentinel must be an object",
+    );
+  }
+  for (const name of ["host", "port", "path"] as const) {
+    if (options[name] !== undefined) {
+      throw new TypeError(
+        `Cannot create the client as ${name} is given with sentinel: the sentinels say where the master is`,
+      );
+    }
+  }
+  if (typeof sentinel.name !== "string" || sentinel.name === "") {
+    throw new TypeError(
+      "Cannot create the client as sentinel.name must be the master's name",
+    );
+  }
+  if (!Array.isArray(sentinel.nodes) || sentinel.nodes.length === 0) {
+    throw new TypeError(
+      "Cannot create the client as sentinel.nodes must be a non-empty array of sentinel addresses",
+    );
+  }
+  const role = sentinel.role ?? "master";
+  if (role !== "master" && role !== "replica") {
+    throw new TypeError(
+      `Cannot create the client as sentinel.role must be "master" or "replica", got ${
+        String(role)
+      }`,
+    );
+  }
+  let tls = sentinel.tls === true ? {} : sentinel.tls || undefined;
+  const nodes = sentinel.nodes.map((node, i) => {
+    if (typeof node !== "string") {
+      throw new TypeError(
+        `Cannot create the client as sentinel.nodes[${i}] must be a string, got ${typeof node}`,
+      );
+    }
+    const url = parseRedisUrl(
+      /^[a-z]+:\/\//i.test(node) ? node : `redis://${node}`,
+    );
+    if (url.path !== undefined) {
+      throw new TypeError(
+        `Cannot create the client as sentinel.nodes[${i}] is a unix socket: sentinels are dialled by host and port`,
+      );
+    }
+    if (url.tls) tls ??= {};
+    return {
+      host: url.host ?? "127.0.0.1",
+      port: integer(`sentinel.nodes[${i}] port`, url.port ?? 26379, 1, 65_535),
+    };
+  });
+  if (sentinel.username !== undefined && sentinel.password === undefined) {
+    throw new TypeError(
+      `Cannot create the client as sentinel user "${sentinel.username}" has no password`,
+    );
+  }
+  return {
+    name: sentinel.name,
+    nodes,
+    username: sentinel.username,
+    password: sentinel.password,
+    tls,
+    role,
+  };
 }
 
 function integer(
@@ -318,6 +330,9 @@ export function resolveOptions(
     );
   }
   const fromUrl = url === undefined ? {} : parseRedisUrl(url);
+  const sentinel = options.sentinel === undefined
+    ? undefined
+    : resolveSentinel(options.sentinel, options);
   const username = options.username ?? fromUrl.username;
   const password = options.password ?? fromUrl.password;
   if (username !== undefined && password === undefined) {
@@ -411,5 +426,6 @@ export function resolveOptions(
     transport: options.transport,
     limits: options.limits ?? {},
     readOnly: false,
+    sentinel,
   };
 }

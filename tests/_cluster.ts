@@ -162,6 +162,23 @@ process.once("exit", cleanUp);
 }).addEventListener?.("unload", cleanUp);
 
 /**
+ * Creates a temporary directory (under the OS temp dir, named `prefix` plus
+ * random characters) that is removed when the process exits, unless
+ * {@linkcode removeTempDir} removed it before.
+ */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.add(dir);
+  return dir;
+}
+
+/** Removes a directory made by {@linkcode makeTempDir}, and all it holds. */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  directories.delete(dir);
+}
+
+/**
  * Starts `program`, tracked so that the exit handler can kill it. The child
  * and its pipes are unref'd: a test that forgets to stop its cluster lets
  * the process end (and the exit handler kill the nodes) instead of hanging
@@ -222,7 +239,8 @@ function signal(
   }
 }
 
-function sleep(ms: number): Promise<void> {
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -238,8 +256,14 @@ function collect(child: ChildProcess, limit = 8_000): () => string {
   return () => output.slice(-limit);
 }
 
-/** Starts redis-server and resolves once it accepts connections. */
-function launchServer(args: string[]): Promise<ChildProcess> {
+/**
+ * Starts redis-server and resolves once it accepts connections: once its
+ * output includes `ready` (Sentinel never prints the default).
+ */
+function launchServer(
+  args: string[],
+  ready = "Ready to accept connections",
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = track("redis-server", args);
     const output = collect(child);
@@ -248,7 +272,7 @@ function launchServer(args: string[]): Promise<ChildProcess> {
       reject(new Error(`redis-server did not start in 10 s:\n${output()}`));
     }, 10_000);
     const onData = () => {
-      if (output().includes("Ready to accept connections")) {
+      if (output().includes(ready)) {
         clearTimeout(timer);
         child.stdout?.off("data", onData);
         resolve(child);
@@ -272,7 +296,7 @@ function launchServer(args: string[]): Promise<ChildProcess> {
  * Runs a program to its end and returns stdout; throws on a non-zero exit
  * or after `timeoutMs` (the program is then killed).
  */
-function run(
+export function run(
   program: string,
   args: string[],
   timeoutMs: number,
@@ -322,9 +346,10 @@ function run(
 // redis-cli per command, and it tells reply errors from strings)
 
 /** A reply error, such as `-ERR ...` or `-MOVED ...`. */
-class ReplyError extends Error {}
+export class ReplyError extends Error {}
 
-type Reply = string | number | null | ReplyError | Reply[];
+/** A decoded RESP2 reply. */
+export type Reply = string | number | null | ReplyError | Reply[];
 
 const CRLF = new Uint8Array([13, 10]);
 
@@ -406,7 +431,7 @@ function parse(
  * @throws {Error} When the connection fails or the replies take longer than
  * `timeoutMs`.
  */
-function send(
+export function send(
   port: number,
   commands: (string | number)[][],
   timeoutMs = 10_000,
@@ -468,7 +493,7 @@ function send(
 }
 
 /** Like {@linkcode send}, but a reply error throws. */
-async function call(
+export async function call(
   port: number,
   commands: (string | number)[][],
 ): Promise<Reply[]> {
@@ -572,9 +597,36 @@ async function startMember(
     "yes",
     ...args,
   ];
-  let child: ChildProcess | undefined = await launchServer(serverArgs);
-  let paused = false;
+  const { node, live } = await startNode(port, dir, serverArgs);
   let nodeId: string | undefined;
+  return {
+    node,
+    live,
+    async id() {
+      nodeId ??= String((await call(port, [["CLUSTER", "MYID"]]))[0]);
+      return nodeId;
+    },
+  };
+}
+
+/**
+ * Starts `redis-server ...serverArgs` (which must make it listen on
+ * 127.0.0.1:`port`) and wraps it as a {@linkcode ClusterNode}: kill, stop,
+ * pause, resume, and restart with the same arguments.
+ *
+ * @param dir The node's directory, as reported by `node.dir`.
+ * @param ready The output line that tells the server accepts connections,
+ * `Ready to accept connections` unless given.
+ * @returns The node, and `live()`: started and not paused, so it can answer.
+ */
+export async function startNode(
+  port: number,
+  dir: string,
+  serverArgs: string[],
+  ready?: string,
+): Promise<{ node: ClusterNode; live(): boolean }> {
+  let child: ChildProcess | undefined = await launchServer(serverArgs, ready);
+  let paused = false;
   const alive = () => child !== undefined && !hasExited(child);
   const node: ClusterNode = {
     host: "127.0.0.1",
@@ -616,22 +668,15 @@ async function startMember(
         );
       }
       child = undefined;
-      child = await launchServer(serverArgs);
+      child = await launchServer(serverArgs, ready);
       paused = false;
     },
   };
-  return {
-    node,
-    live: () => alive() && !paused,
-    async id() {
-      nodeId ??= String((await call(port, [["CLUSTER", "MYID"]]))[0]);
-      return nodeId;
-    },
-  };
+  return { node, live: () => alive() && !paused };
 }
 
 /** Finds `count` distinct free ports (freePort can repeat itself). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   for (let attempt = 0; ports.size < count; attempt++) {
     if (attempt > count * 10) {
@@ -674,16 +719,14 @@ export async function startCluster(
     );
   }
   const count = primaryCount * (1 + replicas);
-  const root = mkdtempSync(join(tmpdir(), "respool-cluster-"));
-  directories.add(root);
+  const root = makeTempDir("respool-cluster-");
   const members: Member[] = [];
 
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
       await Promise.all(members.map((member) => member.node.stop()));
-      rmSync(root, { recursive: true, force: true });
-      directories.delete(root);
+      removeTempDir(root);
     })();
     return stopping;
   };

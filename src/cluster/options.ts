@@ -44,7 +44,7 @@ export interface RefreshOptions {
 
 /** Options of {@linkcode createCluster}. */
 export interface ClusterOptions
-  extends Omit<ClientOptions, "host" | "port" | "path" | "db"> {
+  extends Omit<ClientOptions, "host" | "port" | "path" | "db" | "sentinel"> {
   /**
    * Where read-only commands go: `"primary"`; `"replica"`, a live replica
    * of the slot (round robin), the primary only when none is up; or
@@ -146,7 +146,7 @@ export function resolveClusterOptions(
       (clientOptions as Record<string, unknown>)[name] = value;
     }
   }
-  for (const name of ["host", "port", "path", "db"]) {
+  for (const name of ["host", "port", "path", "db", "sentinel"]) {
     if (name in clientOptions) {
       throw new TypeError(
         `Cannot create the cluster as ${name} is not a cluster option: give the nodes as seeds (a cluster has only db 0)`,

@@ -190,7 +190,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
 
   /** A connection's last reply arrived: lease it if it was draining. */
   onIdle(slot: Slot<C>): void {
-    if (slot.state !== "draining") return;
+    if (slot.state !== "draining" || slot.retired) return;
     this.#draining--;
     const waiter = this.#waiters.shift();
     if (waiter === undefined) this.#share(slot);
@@ -286,7 +286,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
       Date.now() - connection.createdAt > settings.maxLifetime;
     if (
       state.unrecoverable || connection.inFlight > 0 || tooOld ||
-      this.#host.closed()
+      slot.retired || this.#host.closed()
     ) {
       connection.destroy();
       return DONE;

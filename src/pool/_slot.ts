@@ -62,6 +62,11 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   /** Made in the `acquire` call, when leak detection is on. */
   origin: Error | undefined;
   longHoldReported = false;
+  /**
+   * The pool's server moved (a Sentinel failover): this connection goes to
+   * the old one, so it is closed instead of being shared or leased again.
+   */
+  retired = false;
   /** Where push messages of this connection go (a subscription's handler). */
   onPush: ((message: RespValue[]) => void) | undefined;
 
@@ -78,4 +83,23 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   get inFlight(): number {
     return this.connection.inFlight;
   }
+}
+
+/**
+ * Idle shared connections and commands in flight, over a pool's slots.
+ *
+ * @param slots The slots.
+ * @returns The counts.
+ */
+export function countSlots(
+  slots: Iterable<Slot>,
+): { idle: number; inFlight: number } {
+  let idle = 0;
+  let inFlight = 0;
+  for (const slot of slots) {
+    const n = slot.state === "connecting" ? 0 : slot.connection.inFlight;
+    inFlight += n;
+    if (slot.state === "shared" && n === 0) idle++;
+  }
+  return { idle, inFlight };
 }

@@ -15,7 +15,7 @@ import type {
 } from "../connection/connection.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
-import { type PoolConnection, Slot } from "./_slot.ts";
+import { countSlots, type PoolConnection, Slot } from "./_slot.ts";
 import { SharedConnections } from "./_shared.ts";
 import { Leasing } from "./_leasing.ts";
 import { callerStack } from "./_leaks.ts";
@@ -50,7 +50,7 @@ export class Pool<C extends PoolConnection, L extends object>
   readonly #settings: PoolSettings;
   readonly #factory: ConnectionFactory<C>;
   readonly #emit: PoolEmitter;
-  readonly #address: string;
+  #address: string;
   readonly #slots = new Set<Slot<C>>();
   readonly #shared: SharedConnections<C>;
   readonly #leasing: Leasing<C, L>;
@@ -214,6 +214,13 @@ export class Pool<C extends PoolConnection, L extends object>
   }
 
   #onReady(slot: Slot<C>): void {
+    if (slot.retired && !this.#closed) {
+      // Opened to the server the pool has since moved away from.
+      this.#remove(slot);
+      slot.connection.close();
+      this.#serviceDemand();
+      return;
+    }
     if (this.#closed) {
       this.#remove(slot);
       slot.connection.close();
@@ -349,6 +356,33 @@ export class Pool<C extends PoolConnection, L extends object>
     this.#leasing.destroy(slot, lease, error);
   }
 
+  /**
+   * Moves the pool to another server (a Sentinel failover): connections to
+   * the old one take no new commands and close once their replies are in,
+   * leased ones are destroyed at release, new ones (opened at once for
+   * what is queued) go to the new server. Nothing is sent again.
+   *
+   * @param address The new server's address, for messages.
+   */
+  retire(address: string): void {
+    this.#address = address;
+    for (const slot of [...this.#slots]) {
+      slot.retired = true;
+      if (slot.state === "shared") {
+        this.#remove(slot);
+        this.#shared.remove(slot);
+        slot.connection.close();
+      } else if (slot.state === "draining") {
+        slot.connection.close();
+      }
+    }
+    if (this.#closed) return;
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#reconnectAttempt = 0;
+    this.#serviceDemand();
+  }
+
   #ensureMaintenance(): void {
     if (this.#maintenanceTimer !== undefined || this.#closed) return;
     const tick = maintenanceTick(this.#settings);
@@ -447,13 +481,7 @@ export class Pool<C extends PoolConnection, L extends object>
    * @returns The stats.
    */
   stats(): PoolStats {
-    let idle = 0;
-    let inFlight = 0;
-    for (const slot of this.#slots) {
-      const n = slot.state === "connecting" ? 0 : slot.connection.inFlight;
-      inFlight += n;
-      if (slot.state === "shared" && n === 0) idle++;
-    }
+    const { idle, inFlight } = countSlots(this.#slots);
     return {
       total: this.#slots.size,
       idle,

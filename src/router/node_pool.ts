@@ -27,6 +27,9 @@ export function reconnectPolicy(options: ResolvedOptions): RetryPolicy {
  * @returns The address.
  */
 export function nodeAddress(options: ResolvedOptions): string {
+  if (options.sentinel !== undefined) {
+    return `the master "${options.sentinel.name}"`;
+  }
   return options.path ?? `${options.host}:${options.port}`;
 }
 
@@ -36,12 +39,15 @@ export function nodeAddress(options: ResolvedOptions): string {
  * @param options The node's resolved options (host, port, auth, pool).
  * @param emit Receives the pool's events.
  * @param makeLease Makes what `acquire()` hands out.
+ * @param where Where each new connection goes, when that can change (the
+ * master a Sentinel client follows); by default the options' host and port.
  * @returns The pool; it opens no connection until one is needed.
  */
 export function createNodePool<L extends object>(
   options: ResolvedOptions,
   emit: PoolEmitter,
   makeLease: LeaseFactory<L>,
+  where?: () => { host: string; port: number },
 ): Pool<Connection, L> {
   const transport = options.transport ?? autoTransport;
   return new Pool<Connection, L>(
@@ -55,7 +61,10 @@ export function createNodePool<L extends object>(
       retry: options.retry ?? exponentialBackoff(),
       reconnect: reconnectPolicy(options),
     },
-    (events) => new Connection(options, transport, events),
+    where === undefined
+      ? (events) => new Connection(options, transport, events)
+      : (events) =>
+        new Connection({ ...options, ...where() }, transport, events),
     makeLease,
     emit,
     nodeAddress(options),
