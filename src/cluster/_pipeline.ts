@@ -49,7 +49,7 @@ export async function pipeline(
     }
     return { spec, slots };
   });
-  await router.whenReady();
+  if (!router.ready) await router.whenReady();
   plan.forEach(({ spec, slots }, i) => {
     let node: ClusterNode<ClusterLease> | undefined;
     if (slots?.kind === "one") node = routing.pick(slots.slot, spec!.readonly);

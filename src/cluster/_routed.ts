@@ -22,7 +22,7 @@ import {
 } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
-import { commandSlots, keySlot } from "../router/slot.ts";
+import { commandSlots, keySlot, soleKeyIndex } from "../router/slot.ts";
 import { checkTimeout, RUN } from "../_executor.ts";
 import { refusal } from "../_guard.ts";
 import {
@@ -110,6 +110,9 @@ export class Routing {
         if (blockTimeout(spec, args) !== undefined) {
           return this.#blocking(command, spec, options);
         }
+      }
+      if (soleKeyIndex(spec, args) === 1) {
+        return this.route(command, options, keySlot(args[1]), spec.readonly);
       }
       const slots = commandSlots(spec, args);
       switch (slots.kind) {

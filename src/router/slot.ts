@@ -89,6 +89,35 @@ export function keySlot(key: CommandArg): number {
   return crc & (SLOTS - 1);
 }
 
+/** Whether a spec's one key is the first argument (GET, SET, HSET ...). */
+const firstKeyOnly = new WeakMap<CommandSpec, boolean>();
+
+/**
+ * The index of a command's only key when the spec puts exactly one key
+ * right after the name (most commands), else -1: a lookup without the
+ * allocations of {@linkcode commandSlots}.
+ *
+ * @param spec The command's spec.
+ * @param args The whole command, name first.
+ * @returns 1, or -1 when the keys must be found the long way.
+ */
+export function soleKeyIndex(
+  spec: CommandSpec,
+  args: readonly CommandArg[],
+): number {
+  let sole = firstKeyOnly.get(spec);
+  if (sole === undefined) {
+    const specs = spec.keySpecs;
+    const only = specs[0];
+    sole = specs.length === 1 && only.beginSearch.type === "index" &&
+      only.beginSearch.index === 1 && only.findKeys.type === "range" &&
+      only.findKeys.lastKey === 0 && !only.flags.includes("not_key") &&
+      !only.flags.includes("incomplete");
+    firstKeyOnly.set(spec, sole);
+  }
+  return sole && args.length > 1 ? 1 : -1;
+}
+
 /** What {@linkcode commandSlots} found. */
 export type CommandSlots =
   /** The command has no key. */
