@@ -30,6 +30,7 @@ import type { Ceiling, Report, RuntimeRun } from "./_report_data.ts";
 import { targets } from "./_report_data.ts";
 import { describePinning, onClientCore, pinServer } from "./_pin.ts";
 import { renderMarkdown, renderSvg } from "./_render.ts";
+import { renderClusterSection } from "./_cluster_render.ts";
 
 const benchDir = `${import.meta.dirname}/`;
 const root = `${dirname(import.meta.dirname!)}/`;
@@ -350,7 +351,11 @@ try {
     ceiling,
     seconds: (performance.now() - started) / 1000,
   };
-  await Deno.writeTextFile(`${benchDir}RESULTS.md`, renderMarkdown(report));
+  await Deno.writeTextFile(
+    `${benchDir}RESULTS.md`,
+    renderMarkdown(report) +
+      await renderClusterSection(`${benchDir}cluster_results.json`),
+  );
   await Deno.writeTextFile(`${benchDir}results.svg`, renderSvg(report));
 
   for (const run of report.runs) {
