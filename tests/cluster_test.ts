@@ -356,6 +356,8 @@ describe("cluster", () => {
     const channel = "orders";
     const slot = slotOf(channel);
     await using sub = await cluster.ssubscribe(channel);
+    let downtimeMs: number | undefined;
+    sub.addEventListener("reconnect", (e) => downtimeMs = e.detail.downtimeMs);
     const messages = sub[Symbol.asyncIterator]();
     await cluster.spublish(channel, "before");
     assert.equal((await messages.next()).value?.message, "before");
@@ -371,6 +373,12 @@ describe("cluster", () => {
     }
     await next;
     assert.equal(heard, "after");
+    // It resubscribed on the new owner; how long it was deaf is reported.
+    assert.ok(
+      downtimeMs !== undefined && downtimeMs < 2_000,
+      String(downtimeMs),
+    );
+    console.log(`ssubscribe moved with its slot; deaf for ${downtimeMs} ms`);
   });
 
   test(
