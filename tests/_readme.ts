@@ -9,7 +9,9 @@
  * - `<!-- test: durable-object ClassName -->`: a Durable Object class, run on
  *   workerd behind a Worker that forwards every request to one instance;
  * - `<!-- test: cluster -->`: run in the test process against a loopback
- *   Redis Cluster, its `redis://127.0.0.1:7000` pointed at a seed node.
+ *   Redis Cluster, its `redis://127.0.0.1:7000` pointed at a seed node;
+ * - `<!-- test: sentinel -->`: run in the test process against a loopback
+ *   Sentinel setup, its `redis://127.0.0.1:26379` pointed at a sentinel.
  *
  * Uses only node: modules so it runs under Deno, Bun and Node.
  */
@@ -24,7 +26,8 @@ export type BlockMode =
   | { kind: "process" }
   | { kind: "workerd" }
   | { kind: "durable-object"; className: string }
-  | { kind: "cluster" };
+  | { kind: "cluster" }
+  | { kind: "sentinel" };
 
 /** One TypeScript block of the README. */
 export interface ReadmeBlock {
@@ -58,6 +61,7 @@ export function readmeBlocks(): ReadmeBlock[] {
     let mode: BlockMode = { kind: "process" };
     if (marker === "workerd") mode = { kind: "workerd" };
     else if (marker === "cluster") mode = { kind: "cluster" };
+    else if (marker === "sentinel") mode = { kind: "sentinel" };
     else if (marker?.startsWith("durable-object ")) {
       mode = { kind: "durable-object", className: marker.split(" ")[1] };
     } else if (marker !== undefined) {
@@ -101,6 +105,8 @@ export function writeBlock(block: ReadmeBlock, serverUrl: string): BlockModule {
     .replaceAll(
       block.mode.kind === "cluster"
         ? "redis://127.0.0.1:7000"
+        : block.mode.kind === "sentinel"
+        ? "redis://127.0.0.1:26379"
         : "redis://127.0.0.1:6379",
       serverUrl,
     );

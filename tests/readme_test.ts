@@ -9,6 +9,7 @@ import { type Client, createClient } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { type ReadmeBlock, readmeBlocks, writeBlock } from "./_readme.ts";
 import { type RedisCluster, startCluster } from "./_cluster.ts";
+import { type SentinelSetup, startSentinel } from "./_sentinel.ts";
 import { waitFor } from "./_util.ts";
 
 const T = { timeout: 30_000 };
@@ -33,9 +34,10 @@ describe("README code blocks against a real redis-server", () => {
     assert.ok(blocks.length >= 5, `found ${blocks.length} blocks`);
     for (const block of blocks) {
       assert.ok(
-        ["process", "workerd", "durable-object", "cluster"].includes(
-          block.mode.kind,
-        ),
+        ["process", "workerd", "durable-object", "cluster", "sentinel"]
+          .includes(
+            block.mode.kind,
+          ),
         `README.md:${block.line}`,
       );
     }
@@ -99,6 +101,48 @@ describe("README cluster blocks against a real Redis Cluster", () => {
             );
             // redis-cli's own connection is the only one.
             if (list.trim().split("\n").length > 1) return false;
+          }
+          return true;
+        }, 5_000).catch(() => {
+          assert.fail(`README.md:${block.line} left connections open`);
+        });
+      },
+    );
+  }
+});
+
+describe("README sentinel blocks against a real Sentinel setup", () => {
+  const blocks = readmeBlocks().filter((b) => b.mode.kind === "sentinel");
+  let setup: SentinelSetup;
+
+  before(async () => {
+    if (blocks.length > 0) setup = await startSentinel();
+  }, { timeout: 60_000 });
+
+  after(async () => {
+    await setup?.stop();
+  }, { timeout: 60_000 });
+
+  for (const block of blocks) {
+    test(
+      `README sentinel block ${block.index} (${block.section}, line ${block.line}) runs`,
+      T,
+      async () => {
+        await runBlock(block, setup.sentinelUrls[0]);
+        // Every block closes what it opened: no connection but the
+        // sentinels' own (named sentinel-...) and redis-cli's is left.
+        const ports = [...setup.data, ...setup.sentinels].map((n) => n.port);
+        await waitFor(async () => {
+          for (const port of ports) {
+            const list = [
+              await setup.cli(port, "CLIENT", "LIST", "TYPE", "normal"),
+              await setup.cli(port, "CLIENT", "LIST", "TYPE", "pubsub"),
+            ].join("\n");
+            const others = list.trim().split("\n").filter((line) =>
+              line !== "" && !line.includes("name=sentinel-") &&
+              !line.includes("cmd=client|list")
+            );
+            if (others.length > 0) return false;
           }
           return true;
         }, 5_000).catch(() => {

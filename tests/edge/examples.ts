@@ -131,7 +131,10 @@ describe("examples/ against a real redis-server", () => {
   // The README's Worker and Durable Object blocks, as the README shows them.
   for (const block of readmeBlocks()) {
     const mode = block.mode;
-    if (mode.kind === "process" || mode.kind === "cluster") continue;
+    if (
+      mode.kind === "process" || mode.kind === "cluster" ||
+      mode.kind === "sentinel"
+    ) continue;
     test(
       `README block ${block.index} (${block.section}, line ${block.line}) answers on workerd`,
       T,
