@@ -140,7 +140,10 @@ export class MasterFollower {
   }
 
   async #recover<T>(error: unknown, send: () => Promise<T>): Promise<T> {
-    if (error instanceof ReplyError && error.prefix === "READONLY") {
+    if (
+      error instanceof ReplyError && error.prefix === "READONLY" &&
+      this.#sentinel.role === "master"
+    ) {
       const before = this.current;
       await this.resolve().catch(() => {});
       if (this.current !== before) return await send();
@@ -193,7 +196,9 @@ export class MasterFollower {
         if (this.#sentinel.role === "replica") {
           target = await this.#pickReplica(sentinel) ?? master;
         }
-        const role = await this.#role(target);
+        const role = await this.#role(target).catch((error: Error) => {
+          throw new Error(`${text(target)}, which it names: ${error.message}`);
+        });
         const want = target === master ? "master" : "slave";
         if (role !== want) {
           tried.push(`${where} (names ${text(target)}, whose ROLE is ${role})`);
@@ -276,7 +281,9 @@ export class MasterFollower {
       host: field(entry, "ip") ?? "",
       port: Number(field(entry, "port")),
     }));
-    return up[Math.floor(Math.random() * up.length)];
+    // Stay on the replica in use while it is up; else any that is.
+    return up.find((a) => text(a) === this.current) ??
+      up[Math.floor(Math.random() * up.length)];
   }
 
   /** Learns the other sentinels, so losing those given is survived. */
