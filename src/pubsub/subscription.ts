@@ -6,12 +6,13 @@
  * @module
  */
 
-import { ClosedError, ConnectionError, TimeoutError } from "../errors.ts";
+import { ClosedError, ConnectionError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { Connection } from "../connection/connection.ts";
 import { type Lease, leaseSlot } from "../lease.ts";
 import { Events } from "../_events.ts";
 import { Inbox, text } from "./_inbox.ts";
+import { Heartbeat } from "./_heartbeat.ts";
 import {
   KINDS,
   type SubscriptionEventMap,
@@ -72,7 +73,6 @@ export class Subscription<M extends string | Uint8Array = string>
   readonly #host: SubscriptionHost;
   readonly #bytes: boolean;
   readonly #inbox: Inbox<M>;
-  readonly #heartbeatInterval: number;
   readonly #targets: Record<SubscriptionKind, Set<string>> = {
     subscribe: new Set(),
     psubscribe: new Set(),
@@ -84,7 +84,7 @@ export class Subscription<M extends string | Uint8Array = string>
   #closed = false;
   #reconnects = 0;
   #ready: Promise<void> = Promise.resolve();
-  #heartbeat: ReturnType<typeof setTimeout> | undefined;
+  readonly #heartbeat: Heartbeat;
   /** Reconnect attempts since the last connection that stayed up. */
   #attempts = 0;
   #upSince = 0;
@@ -106,15 +106,13 @@ export class Subscription<M extends string | Uint8Array = string>
       );
     }
     this.#inbox = new Inbox(this.#bytes, maxBuffered);
-    this.#heartbeatInterval = options.heartbeatInterval ?? 10_000;
-    if (
-      typeof this.#heartbeatInterval !== "number" ||
-      !(this.#heartbeatInterval > 0)
-    ) {
+    const interval = options.heartbeatInterval ?? 10_000;
+    if (typeof interval !== "number" || !(interval > 0)) {
       throw new RangeError(
-        `Cannot subscribe as heartbeatInterval must be more than 0 milliseconds (Infinity for none), got ${this.#heartbeatInterval}`,
+        `Cannot subscribe as heartbeatInterval must be more than 0 milliseconds (Infinity for none), got ${interval}`,
       );
     }
+    this.#heartbeat = new Heartbeat(interval);
   }
 
   /** The channels subscribed to. */
@@ -342,7 +340,7 @@ export class Subscription<M extends string | Uint8Array = string>
     this.#connection = connection;
     this.#upSince = Date.now();
     connection.closed.then(() => this.#onLost(connection));
-    this.#beat(connection);
+    this.#heartbeat.start(connection);
   }
 
   /** Whether a push is the server unsubscribing a name still wanted. */
@@ -352,29 +350,10 @@ export class Subscription<M extends string | Uint8Array = string>
       this.#targets[kind].has(text(message[1]));
   }
 
-  /** Schedules the next heartbeat PING on the subscribed connection. */
-  #beat(connection: Connection): void {
-    const interval = this.#heartbeatInterval;
-    if (interval === Infinity) return;
-    this.#heartbeat = setTimeout(() => {
-      this.#heartbeat = undefined;
-      if (this.#connection !== connection) return;
-      connection.send(["PING"], undefined, { timeout: interval }).then(
-        () => this.#beat(connection),
-        () =>
-          connection.destroy(
-            new TimeoutError(
-              `Cannot hear from the subscribed connection to ${connection.address} within ${interval} ms`,
-            ),
-          ),
-      );
-    }, interval);
-  }
-
   #onLost(connection: Connection): void {
     if (this.#closed || this.#connection !== connection) return;
     this.#connection = undefined;
-    this.#stopHeartbeat();
+    this.#heartbeat.stop();
     this.#lease?.destroy();
     this.#lease = undefined;
     if (Date.now() - this.#upSince >= STABLE_AFTER) this.#attempts = 0;
@@ -432,15 +411,10 @@ export class Subscription<M extends string | Uint8Array = string>
     });
   }
 
-  #stopHeartbeat(): void {
-    if (this.#heartbeat !== undefined) clearTimeout(this.#heartbeat);
-    this.#heartbeat = undefined;
-  }
-
   #end(): void {
     if (!this.#closed) this.#host.ended?.();
     this.#closed = true;
-    this.#stopHeartbeat();
+    this.#heartbeat.stop();
     this.#wake?.();
     this.#inbox.end();
   }

@@ -14,54 +14,9 @@ import {
   unknownType,
 } from "./_scalars.ts";
 
-/** A decoded RESP value. */
-export type RespValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Uint8Array
-  | ReplyError
-  | RespValue[]
-  | Map<RespValue, RespValue>
-  | Set<RespValue>;
+import type { DecoderHandlers, DecoderLimits, RespValue } from "./types.ts";
 
-/** Limits that protect the decoder from hostile or broken servers. */
-export interface DecoderLimits {
-  /**
-   * The longest bulk string accepted, in bytes.
-   *
-   * @default {536870912}
-   */
-  maxBulkLength?: number;
-  /**
-   * The deepest nesting of aggregates accepted.
-   *
-   * @default {64}
-   */
-  maxDepth?: number;
-  /**
-   * The most elements one aggregate may announce.
-   *
-   * @default {134217728}
-   */
-  maxAggregateLength?: number;
-  /**
-   * The longest simple line (status, error, number) accepted, in bytes.
-   *
-   * @default {1048576}
-   */
-  maxLineLength?: number;
-}
-
-/** Where the decoder delivers what it decodes. */
-export interface DecoderHandlers {
-  /** Called with each complete top-level reply, in order. */
-  reply(value: RespValue): void;
-  /** Called with each complete RESP3 push message (`>`). */
-  push(value: RespValue[]): void;
-}
+export type { DecoderHandlers, DecoderLimits, RespValue };
 
 // Aggregate kinds (plain numbers: Node's type stripping has no enums).
 const ARRAY = 0;
@@ -81,7 +36,6 @@ const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const CR = 13;
 const SHRINK_ABOVE = 1_048_576;
 const PREALLOCATE_LIMIT = 4_194_304;
-/** The RESP3 double grammar; `Number()` alone would accept " ", "0x10", "Infinity". */
 /** The bytes that start a RESP2/RESP3 element, checked before the line end arrives. */
 const TYPE_BYTES = new Uint8Array(256);
 for (const c of "+-:$=!*%~>|_,#(") TYPE_BYTES[c.charCodeAt(0)] = 1;
