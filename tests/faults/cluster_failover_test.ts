@@ -15,75 +15,13 @@ import {
   type Cluster,
   ConnectionError,
   createCluster,
-  RedisError,
-  ReplyError,
   TimeoutError,
 } from "../../mod.ts";
 import { type RedisCluster, slotOf, startCluster } from "../_cluster.ts";
 import { sleep } from "../_util.ts";
+import { Calls } from "./_calls.ts";
 
 const NODE_TIMEOUT = 1_000;
-
-/** The code a rejection is counted under. */
-function codeOf(error: unknown): string {
-  if (error instanceof ReplyError) return `REPLY:${error.prefix}`;
-  if (error instanceof ConnectionError) {
-    return error.mayHaveBeenApplied
-      ? "CONNECTION(maybe applied)"
-      : "CONNECTION";
-  }
-  if (error instanceof RedisError) return error.code;
-  return error instanceof Error ? error.name : String(error);
-}
-
-/**
- * Every call a test makes goes through `track`: it counts outcomes by code,
- * keeps the slowest settle time, and knows which calls are still pending.
- */
-class Calls {
-  readonly pending = new Map<Promise<unknown>, number>();
-  sent = 0;
-  resolved = 0;
-  slowestMs = 0;
-  /** Rejections by `<call>:<code>`, the call being e.g. `incr`. */
-  readonly rejectedByCode: Record<string, number> = {};
-  /** The first message seen for each of them. */
-  readonly samples: Record<string, string> = {};
-
-  track<T>(what: string, promise: Promise<T>): Promise<T> {
-    const issuedAt = Date.now();
-    this.sent++;
-    this.pending.set(promise, issuedAt);
-    const settle = () => {
-      this.pending.delete(promise);
-      this.slowestMs = Math.max(this.slowestMs, Date.now() - issuedAt);
-    };
-    return promise.then((value) => {
-      settle();
-      this.resolved++;
-      return value;
-    }, (error) => {
-      settle();
-      const code = `${what}:${codeOf(error)}`;
-      this.rejectedByCode[code] = (this.rejectedByCode[code] ?? 0) + 1;
-      this.samples[code] ??= String(error?.message).slice(0, 300);
-      throw error;
-    });
-  }
-
-  /** Waits until nothing is pending, at most `ms`; returns what still is. */
-  async drain(ms: number): Promise<number> {
-    const deadline = Date.now() + ms;
-    while (this.pending.size > 0 && Date.now() < deadline) await sleep(10);
-    return this.pending.size;
-  }
-
-  /** Calls pending for longer than `ms`. */
-  olderThan(ms: number): number {
-    const now = Date.now();
-    return [...this.pending.values()].filter((at) => now - at > ms).length;
-  }
-}
 
 /** Caches slot owners as the cluster reports them (CLUSTER NODES). */
 function owners(nodes: RedisCluster): (key: string) => Promise<number> {
