@@ -394,6 +394,13 @@ export class Connection {
     });
     this.#queue.add(pending);
     if (!this.#flushScheduled) {
+      if (batch !== undefined && mark === 0 && this.#socket !== undefined) {
+        // A batch alone in the buffer is a write already: send it now, so
+        // the server works on it while the caller encodes what follows (a
+        // cluster pipeline's next node).
+        this.#flush();
+        return promise;
+      }
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
     }
