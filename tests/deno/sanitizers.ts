@@ -4,10 +4,19 @@
  * are invisible to Deno's sanitizers, hence this file.)
  */
 import { assertEquals, assertRejects } from "./_assert.ts";
-import { ClosedError, createClient, TimeoutError } from "../../mod.ts";
+import {
+  ClosedError,
+  createClient,
+  createCluster,
+  TimeoutError,
+} from "../../mod.ts";
 import { freePort, startRedis } from "../_redis.ts";
+import { startCluster } from "../_cluster.ts";
+import { startSentinel } from "../_sentinel.ts";
 
 const server = await startRedis();
+const cluster = await startCluster({ nodeTimeout: 5_000 });
+const sentinel = await startSentinel();
 const sanitized = {
   sanitizeOps: true,
   sanitizeResources: true,
@@ -130,8 +139,44 @@ Deno.test({
 });
 
 Deno.test({
-  name: "redis-server stops",
+  name:
+    "Cluster.close() leaves no socket or timer behind (refresh timers, every node's pool, a shard subscription)",
+  ...sanitized,
+  async fn() {
+    const redis = createCluster([cluster.seeds[0]], {
+      refresh: { minInterval: 10 },
+    });
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => redis.set(`s:${i}`, i)),
+    );
+    assertEquals(await redis.mget("s:1", "s:2", "s:3"), ["1", "2", "3"]);
+    await redis.pipeline().get("s:4").set("s:5", "x").exec();
+    const sub = await redis.ssubscribe("s:channel");
+    await redis.refreshSlots();
+    await sub.close();
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name:
+    "A Sentinel client's close() leaves no socket or timer behind (the watches on every sentinel)",
+  ...sanitized,
+  async fn() {
+    const redis = createClient({
+      sentinel: { name: sentinel.name, nodes: sentinel.sentinelUrls },
+    });
+    await redis.set("s:k", "v");
+    assertEquals(await redis.get("s:k"), "v");
+    await redis.close();
+  },
+});
+
+Deno.test({
+  name: "redis-server, the cluster and the Sentinel setup stop",
   async fn() {
     await server.stop();
+    await cluster.stop();
+    await sentinel.stop();
   },
 });
