@@ -120,10 +120,13 @@ export {
   type RestoreOptions,
 } from "./src/commands/keys.ts";
 export {
+  ClientCommands,
   type ClientInfo,
   type ClientKillFilter,
   type ClientListOptions,
   type ClientType,
+} from "./src/commands/clients.ts";
+export {
   type FlushOptions,
   type MemoryUsageOptions,
   ServerCommands,
@@ -131,6 +134,7 @@ export {
   type ServerTime,
 } from "./src/commands/server.ts";
 export { HashCommands } from "./src/commands/hashes.ts";
+export { BlockingListCommands } from "./src/commands/list_blocking.ts";
 export type { Pairs } from "./src/commands/_args.ts";
 export {
   ListCommands,
@@ -176,19 +180,22 @@ export {
 export {
   StreamGroupCommands,
   type StreamGroupMessage,
-  type XAutoClaimIdsResult,
-  type XAutoClaimOptions,
-  type XAutoClaimResult,
-  type XClaimOptions,
   type XGroupCreateOptions,
   type XGroupSetIdOptions,
   type XInfoConsumer,
   type XInfoGroup,
+  type XReadGroupOptions,
+} from "./src/commands/stream_groups.ts";
+export {
+  StreamClaimCommands,
+  type XAutoClaimIdsResult,
+  type XAutoClaimOptions,
+  type XAutoClaimResult,
+  type XClaimOptions,
   type XPendingEntry,
   type XPendingRangeOptions,
   type XPendingSummary,
-  type XReadGroupOptions,
-} from "./src/commands/stream_groups.ts";
+} from "./src/commands/stream_claims.ts";
 export {
   type FunctionFlushOptions,
   type FunctionLoadOptions,

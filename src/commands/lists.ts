@@ -1,5 +1,5 @@
 /**
- * List commands, blocking ones included.
+ * List commands; the blocking ones are in list_blocking.ts.
  *
  * @module
  */
@@ -15,7 +15,6 @@ import {
 } from "./_command.ts";
 import {
   atLeast,
-  blockSeconds,
   keyList,
   type ListEnd,
   listEnd,
@@ -89,7 +88,7 @@ function shape(what: string, reply: RespValue): never {
 }
 
 /** `[key, element]` (BLPOP, BRPOP) or null when the wait timed out. */
-function toPoppedElement(reply: RespValue): PoppedElement | null {
+export function toPoppedElement(reply: RespValue): PoppedElement | null {
   if (reply === null) return null;
   if (Array.isArray(reply) && reply.length === 2) {
     return { key: toString(reply[0]), element: toString(reply[1]) };
@@ -98,7 +97,7 @@ function toPoppedElement(reply: RespValue): PoppedElement | null {
 }
 
 /** `[key, [elements]]` (LMPOP, BLMPOP) or null when nothing was popped. */
-function toPoppedElements(reply: RespValue): PoppedElements | null {
+export function toPoppedElements(reply: RespValue): PoppedElements | null {
   if (reply === null) return null;
   if (Array.isArray(reply) && reply.length === 2) {
     return { key: toString(reply[0]), elements: toStrings(reply[1]) };
@@ -137,7 +136,7 @@ function lposArgs(
   return args;
 }
 
-function lmpopArgs(
+export function lmpopArgs(
   name: string,
   keys: RedisKey | readonly RedisKey[],
   from: ListEnd,
@@ -466,103 +465,5 @@ export class ListCommands {
       ["LMPOP", ...lmpopArgs("LMPOP", keys, from, options)],
       toPoppedElements,
     );
-  }
-
-  /**
-   * BLPOP: pops the first element of the first non-empty list, waiting for
-   * one when all are empty. Through the client it runs on a connection of
-   * its own, so it never delays other commands.
-   *
-   * @example Waiting up to 5 seconds for a job
-   * ```ts ignore
-   * const popped = await redis.blpop(["jobs:high", "jobs:low"], 5);
-   * if (popped) console.log(popped.key, popped.element);
-   * ```
-   *
-   * @param keys The key, or the keys in the order to try them.
-   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
-   * for ever).
-   * @returns The key and the element, or null when the wait timed out.
-   */
-  blpop(
-    keys: RedisKey | readonly RedisKey[],
-    timeout: number,
-  ): Command<PoppedElement | null> {
-    const list = keyList("BLPOP", keys);
-    const seconds = blockSeconds("BLPOP", timeout);
-    return command(["BLPOP", ...list, seconds], toPoppedElement);
-  }
-
-  /**
-   * BRPOP: pops the last element of the first non-empty list, waiting for
-   * one when all are empty. Through the client it runs on a connection of
-   * its own.
-   *
-   * @param keys The key, or the keys in the order to try them.
-   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
-   * for ever).
-   * @returns The key and the element, or null when the wait timed out.
-   */
-  brpop(
-    keys: RedisKey | readonly RedisKey[],
-    timeout: number,
-  ): Command<PoppedElement | null> {
-    const list = keyList("BRPOP", keys);
-    const seconds = blockSeconds("BRPOP", timeout);
-    return command(["BRPOP", ...list, seconds], toPoppedElement);
-  }
-
-  /**
-   * BLMOVE: LMOVE that waits for an element when `source` is empty. Through
-   * the client it runs on a connection of its own.
-   *
-   * @param source The list to pop from.
-   * @param destination The list to push onto.
-   * @param from The end of `source` to pop from.
-   * @param to The end of `destination` to push onto.
-   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
-   * for ever).
-   * @returns The element moved, or null when the wait timed out.
-   */
-  blmove(
-    source: RedisKey,
-    destination: RedisKey,
-    from: ListEnd,
-    to: ListEnd,
-    timeout: number,
-  ): Command<string | null> {
-    const args: CommandArg[] = [
-      "BLMOVE",
-      key("source", source),
-      key("destination", destination),
-      listEnd("BLMOVE", "from", from),
-      listEnd("BLMOVE", "to", to),
-    ];
-    const seconds = blockSeconds("BLMOVE", timeout);
-    args.push(seconds);
-    return command(args, toStringOrNull);
-  }
-
-  /**
-   * BLMPOP: LMPOP that waits for an element when every list is empty.
-   * Through the client it runs on a connection of its own.
-   *
-   * @param keys The key, or the keys in the order to try them.
-   * @param from The end to pop from.
-   * @param timeout How long to wait, in seconds (fractions allowed; 0 waits
-   * for ever).
-   * @param options `count`: how many elements to pop at most.
-   * @returns The key and the elements popped, or null when the wait timed
-   * out.
-   */
-  blmpop(
-    keys: RedisKey | readonly RedisKey[],
-    from: ListEnd,
-    timeout: number,
-    options?: LMPopOptions,
-  ): Command<PoppedElements | null> {
-    const rest = lmpopArgs("BLMPOP", keys, from, options);
-    const seconds = blockSeconds("BLMPOP", timeout);
-    return command(["BLMPOP", seconds, ...rest], toPoppedElements);
   }
 }

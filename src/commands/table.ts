@@ -10,13 +10,16 @@ import { BitmapCommands } from "./bitmaps.ts";
 import { HashCommands } from "./hashes.ts";
 import { KeyCommands } from "./keys.ts";
 import { ListCommands } from "./lists.ts";
+import { BlockingListCommands } from "./list_blocking.ts";
 import { ServerCommands } from "./server.ts";
+import { ClientCommands } from "./clients.ts";
 import { SetCommands } from "./sets.ts";
 import { SortedSetCommands } from "./sorted_sets.ts";
 import { SortedSetRangeCommands } from "./sorted_set_ranges.ts";
 import { StringCommands } from "./strings.ts";
 import { StreamCommands } from "./streams.ts";
 import { StreamGroupCommands } from "./stream_groups.ts";
+import { StreamClaimCommands } from "./stream_claims.ts";
 import { ScriptCommands } from "./scripts.ts";
 import { PubSubCommands } from "./pubsub.ts";
 
@@ -26,7 +29,9 @@ export interface CommandTable
     StringCommands,
     KeyCommands,
     ServerCommands,
+    ClientCommands,
     ListCommands,
+    BlockingListCommands,
     SetCommands,
     SortedSetCommands,
     SortedSetRangeCommands,
@@ -34,6 +39,7 @@ export interface CommandTable
     HashCommands,
     StreamCommands,
     StreamGroupCommands,
+    StreamClaimCommands,
     ScriptCommands,
     PubSubCommands {}
 
@@ -42,7 +48,9 @@ const families = [
   StringCommands,
   KeyCommands,
   ServerCommands,
+  ClientCommands,
   ListCommands,
+  BlockingListCommands,
   SetCommands,
   SortedSetCommands,
   SortedSetRangeCommands,
@@ -50,6 +58,7 @@ const families = [
   HashCommands,
   StreamCommands,
   StreamGroupCommands,
+  StreamClaimCommands,
   ScriptCommands,
 ];
 
