@@ -9,10 +9,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   type Cluster,
+  ClusterError,
   ConnectionError,
   createCluster,
   keySlot,
   ReplyError,
+  TimeoutError,
   type TopologyChange,
 } from "../mod.ts";
 import { type RedisCluster, slotOf, startCluster } from "./_cluster.ts";
@@ -349,6 +351,63 @@ describe("cluster", () => {
         await finish();
       }
       assert.equal(await cluster.get(stay), "stay-value");
+    },
+  );
+
+  test(
+    "TRYAGAIN mid-migration is waited out within the deadline",
+    T,
+    async () => {
+      // Two keys of one slot, one of them already moved: the source answers
+      // TRYAGAIN to an MGET of both until the migration ends.
+      const slot = slotOf("{try}a");
+      await cluster.mset([["{try}a", "A"], ["{try}b", "B"]]);
+      const source = await redis.ownerOf(slot);
+      const target = (await redis.primaries()).find((p) => p !== source)!;
+      const finish = await redis.beginMigration(slot, target, ["{try}a"]);
+      try {
+        assert.match(
+          await redis.cli(source, "MGET", "{try}a", "{try}b"),
+          /TRYAGAIN|ASK/,
+        );
+        await assert.rejects(
+          cluster.withOptions({ timeout: 300 }).mget("{try}a", "{try}b"),
+          (error: Error) =>
+            error instanceof TimeoutError && /TRYAGAIN/.test(error.message),
+        );
+        const pending = cluster.mget("{try}a", "{try}b");
+        await sleep(200);
+        await finish();
+        assert.deepEqual(await pending, ["A", "B"]);
+      } finally {
+        await finish();
+      }
+    },
+  );
+
+  test(
+    "past maxRedirections a command rejects with ClusterError naming the slot",
+    T,
+    async () => {
+      const strict = createCluster([redis.seeds[0]], { maxRedirections: 0 });
+      try {
+        const slot = slotOf("redir:key");
+        await strict.set("redir:key", "1");
+        const source = await redis.ownerOf(slot);
+        const target = (await redis.primaries()).find((p) => p !== source)!;
+        await redis.moveSlots([slot], target); // behind the client's back
+        await assert.rejects(strict.get("redir:key"), (error: Error) => {
+          assert.ok(error instanceof ClusterError, String(error));
+          assert.equal(error.code, "CLUSTER");
+          assert.equal(error.slot, slot);
+          assert.match(error.message, new RegExp(`slot ${slot}`));
+          return true;
+        });
+        // The MOVED it got updated the map: the next GET goes straight there.
+        assert.equal(await strict.get("redir:key"), "1");
+      } finally {
+        await strict.close();
+      }
     },
   );
 

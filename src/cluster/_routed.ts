@@ -265,6 +265,10 @@ export class Routing {
         const redirect = redirectOf(error);
         const target = redirect && parseRedirect(redirect);
         if (redirect !== undefined && target !== undefined) {
+          // A MOVED names the slot's owner: the map learns it even when
+          // this command has used up its redirections.
+          const moved = redirect.prefix === "MOVED";
+          if (moved) router.moved(target.slot, target.address);
           if (++redirections > max) {
             throw new ClusterError(
               `Cannot send ${name} as slot ${target.slot} was redirected more than ${max} times (last: ${redirect.message})`,
@@ -272,9 +276,7 @@ export class Routing {
               { cause: redirect },
             );
           }
-          if (redirect.prefix === "MOVED") {
-            router.moved(target.slot, target.address);
-          } else asking = router.asked(target.address);
+          if (!moved) asking = router.asked(target.address);
         } else if (redirect !== undefined || this.#retryable(error)) {
           // TRYAGAIN, CLUSTERDOWN, or a connection that failed before the
           // command was written: wait a little, within the deadline.
