@@ -169,6 +169,29 @@ describe("Pool mechanism (fake connections)", () => {
     pool.destroy();
   });
 
+  test("Pool.retire() moves new work to new connections: shared ones close after their replies, leased ones are destroyed at release", async () => {
+    const { pool, connections } = makePool({ max: 3, maxLeases: 1 });
+    const lease = await pool.acquire();
+    assert.equal(await pool.run(["GET"]), "conn2");
+    const inFlight = pool.run(["GET"]); // on conn2 when the pool moves
+    pool.retire("fake:2");
+    // The reply in flight still arrives; nothing new goes to conn2.
+    assert.equal(await inFlight, "conn2");
+    assert.equal(await pool.run(["GET"]), "conn3");
+    await connections[1].closed;
+    assert.equal(connections[1].state, "closed");
+    assert.equal(connections[0].state, "ready"); // leased: untouched meanwhile
+    await lease.release();
+    assert.equal(connections[0].state, "closed");
+    assert.equal(pool.stats().leased, 0);
+    // The next lease is a connection opened after the move.
+    const next = await pool.acquire();
+    const on = await next.send(["GET"]);
+    assert.ok(on !== "conn1" && on !== "conn2", String(on));
+    await next.release();
+    pool.destroy();
+  });
+
   test("Pool.acquire() serves waiters first in, first out", async () => {
     const { pool } = makePool({ max: 1 });
     const held = await pool.acquire();
