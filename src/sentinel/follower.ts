@@ -304,12 +304,17 @@ export class MasterFollower {
     );
   }
 
-  /** ROLE of a node, on a connection of its own, within connectTimeout. */
-  async #role(address: Address): Promise<string> {
-    const connection = new Connection(
-      { ...this.#options, ...address, path: undefined },
+  /** A connection of its own to a data node, for ROLE. */
+  #probe(address: Address): Connection {
+    return new Connection(
+      { ...this.#options, ...address, path: undefined, readOnly: false },
       this.#options.transport ?? autoTransport,
     );
+  }
+
+  /** ROLE of a node, on a connection of its own, within connectTimeout. */
+  async #role(address: Address): Promise<string> {
+    const connection = this.#probe(address);
     try {
       await connection.connect();
       const reply = await connection.send(["ROLE"], undefined, {
@@ -400,10 +405,7 @@ export class MasterFollower {
       ) {
         try {
           if (connection === undefined) {
-            connection = new Connection(
-              { ...this.#options, ...target, path: undefined, readOnly: false },
-              this.#options.transport ?? autoTransport,
-            );
+            connection = this.#probe(target);
             await connection.connect();
           }
           const role = await connection.send(["ROLE"], undefined, {
