@@ -76,6 +76,7 @@ export {
   type RetryPolicy,
 } from "./src/policy/retry.ts";
 export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
+export type { CacheOptions, CacheStats } from "./src/cache/types.ts";
 export { Lease } from "./src/lease.ts";
 export {
   type ExecOptions,

@@ -29,6 +29,7 @@ import { RedisCommands } from "./redis_commands.ts";
 import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
 import { refusal } from "./_guard.ts";
 import { Events } from "./_events.ts";
+import { ClientCache, type Send } from "./cache/cache.ts";
 import type {
   ClientEventListener,
   ClientEventMap,
@@ -70,6 +71,7 @@ export class Client extends RedisCommands {
   readonly #events = new Events<ClientEventMap>();
   readonly #reconnectPolicy: RetryPolicy;
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
+  readonly #cache: ClientCache | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -82,6 +84,7 @@ export class Client extends RedisCommands {
     super();
     this.#options = options;
     this.#reconnectPolicy = reconnectPolicy(options);
+    const cache = this.#cache = options.cache && new ClientCache(options.cache);
     const follower = this.#follower = followerFor(options, {
       pool: () => this.#pool,
       emit: (type, detail) => this.#emit(type, detail),
@@ -93,8 +96,9 @@ export class Client extends RedisCommands {
         if (type === "error" || type === "reconnecting") follower?.lost();
         return this.#emit(type, detail);
       },
-      (owner, slot) => new Lease(owner, slot),
+      (owner, slot) => new Lease(owner, slot, cache),
       follower && (() => follower.address),
+      cache,
     );
   }
 
@@ -132,14 +136,23 @@ export class Client extends RedisCommands {
         return this.#runBlocking(command, options);
       }
     }
+    if (this.#cache !== undefined) {
+      return this.#cache.run(command, options, this.#send);
+    }
+    return this.#send(command, options);
+  }
+
+  /** Sends a command on the shared connections (past the cache). */
+  readonly #send: Send = (command, options) => {
     if (command.bytes) options = { ...options, bytes: true };
     const follower = this.#follower;
+    const args = command.args;
     if (follower !== undefined) {
       const o = options;
       return follower.run(() => this.#pool.run(args, command.map, o));
     }
     return this.#pool.run(args, command.map, options);
-  }
+  };
 
   /**
    * Sends built commands as one unit on one shared connection.
@@ -159,10 +172,13 @@ export class Client extends RedisCommands {
         return Promise.reject(error);
       }
     }
-    if (this.#follower !== undefined) {
-      return this.#follower.run(() => this.#pool.runBatch(commands, options));
-    }
-    return this.#pool.runBatch(commands, options);
+    const follower = this.#follower;
+    const send = follower === undefined
+      ? () => this.#pool.runBatch(commands, options)
+      : () => follower.run(() => this.#pool.runBatch(commands, options));
+    return this.#cache === undefined
+      ? send()
+      : this.#cache.batch(commands, send);
   }
 
   /** A blocking command, on a lease of its own so it never stalls others. */
@@ -397,6 +413,7 @@ export class Client extends RedisCommands {
   stats(): ClientStats {
     const stats: ClientStats = this.#pool.stats();
     if (this.#follower !== undefined) stats.master = this.#follower.current;
+    if (this.#cache !== undefined) stats.cache = this.#cache.stats;
     return stats;
   }
 
@@ -413,6 +430,7 @@ export class Client extends RedisCommands {
       await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
       this.#subscriptions.clear();
       await Promise.all([this.#pool.close(timeout), this.#follower?.close()]);
+      this.#cache?.close();
       this.#emit("close", {});
     })();
     return this.#closing;
@@ -424,6 +442,7 @@ export class Client extends RedisCommands {
     this.#subscriptions.clear();
     this.#pool.destroy();
     this.#follower?.destroy();
+    this.#cache?.close();
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import type { PoolStats } from "./pool/pool.ts";
+import type { CacheStats } from "./cache/types.ts";
 import type { FailoverDetail } from "./sentinel/follower.ts";
 
 /** The `detail` of each event the client emits. */
@@ -34,6 +35,8 @@ export interface ClientEventMap {
 export interface ClientStats extends PoolStats {
   /** Sentinel clients: the master's (or replica's) address now. */
   master?: string;
+  /** With `cache`: what the client-side cache holds and has done. */
+  cache?: CacheStats;
 }
 
 /** A listener for one of the client's events. */

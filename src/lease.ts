@@ -21,6 +21,7 @@ import { RedisCommands } from "./redis_commands.ts";
 import type { LeaseOwner } from "./pool/pool.ts";
 import type { PoolConnection, Slot } from "./pool/_slot.ts";
 import { cleanState, type LeaseState } from "./pool/_reset.ts";
+import type { ClientCache } from "./cache/cache.ts";
 
 let slotOfLease: (lease: Lease) => Slot | undefined;
 
@@ -83,17 +84,23 @@ export class Lease extends RedisCommands {
   readonly #state: LeaseState = cleanState();
   /** Blocking commands waiting on the connection. */
   #blocking = 0;
+  readonly #cache: ClientCache | undefined;
+  /** Keys written by commands queued in a raw MULTI, for EXEC's reply. */
+  #queuedWrites: (string[] | null)[] = [];
 
   /**
    * Constructs a lease; use `client.acquire()` instead.
    *
    * @param owner The pool.
    * @param slot The leased connection's slot.
+   * @param cache The client's cache: reads on a lease bypass it, writes
+   * drop the replies of their keys.
    */
-  constructor(owner: LeaseOwner, slot: Slot) {
+  constructor(owner: LeaseOwner, slot: Slot, cache?: ClientCache) {
     super();
     this.#owner = owner;
     this.#slot = slot;
+    this.#cache = cache;
   }
 
   static {
@@ -176,6 +183,9 @@ export class Lease extends RedisCommands {
       }
       const spec = commandSpec(args);
       this.#admit(spec);
+      if (this.#cache !== undefined) {
+        command = this.#cached(command, spec, connection);
+      }
       let map = command.map as (reply: RespValue) => unknown;
       if (spec?.effect === "select") this.#selected(args[1]);
       if (this.#state.inMulti) {
@@ -193,6 +203,51 @@ export class Lease extends RedisCommands {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * With a cache: a write drops the cached replies of its keys when its
+   * reply comes (in a raw MULTI, when EXEC's does); a command that may end
+   * key tracking (CLIENT TRACKING, RESET, HELLO...) drops those the
+   * connection's tracking covered.
+   */
+  #cached<T>(
+    command: Command<T>,
+    spec: CommandSpec | undefined,
+    connection: PoolConnection,
+  ): Command<T> {
+    const cache = this.#cache!;
+    if (spec?.effect === "sticky") cache.lost(connection);
+    const written = cache.written(command.args);
+    if (spec?.effect === "exec") {
+      const queued = this.#queuedWrites;
+      this.#queuedWrites = [];
+      if (queued.length > 0) {
+        const map = command.map;
+        return {
+          args: command.args,
+          bytes: command.bytes,
+          map: (reply) => {
+            for (const keys of queued) cache.changed(keys);
+            return map(reply);
+          },
+        };
+      }
+    }
+    if (written === undefined) return command;
+    if (this.#state.inMulti) {
+      this.#queuedWrites.push(written);
+      return command;
+    }
+    const map = command.map;
+    return {
+      args: command.args,
+      bytes: command.bytes,
+      map: (reply) => {
+        cache.changed(written);
+        return map(reply);
+      },
+    };
   }
 
   #selected(db: unknown): void {
@@ -220,8 +275,12 @@ export class Lease extends RedisCommands {
         const spec = commandSpec(command.args);
         this.#admit(spec);
         if (spec?.effect === "select") this.#selected(command.args[1]);
+        if (spec?.effect === "sticky") this.#cache?.lost(connection);
       }
-      return connection.sendBatch(commands, options);
+      const cache = this.#cache;
+      return cache === undefined
+        ? connection.sendBatch(commands, options)
+        : cache.batch(commands, () => connection.sendBatch(commands, options));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -9,6 +9,7 @@ import type { DecoderLimits } from "./resp/decode.ts";
 import type { TlsOptions, Transport } from "./transport/types.ts";
 import type { RetryPolicy } from "./policy/retry.ts";
 import { parseRedisUrl } from "./url.ts";
+import type { CacheOptions, ResolvedCache } from "./cache/types.ts";
 
 export { parseRedisUrl, type UrlSettings } from "./url.ts";
 
@@ -178,6 +179,12 @@ export interface ClientOptions {
   transport?: Transport;
   /** Limits on what the server may send. */
   limits?: DecoderLimits;
+  /**
+   * Keep replies of cacheable reads in memory, invalidated by the server
+   * (RESP3 key tracking; needs `protocol: 3`, the default). `true` for the
+   * default bounds.
+   */
+  cache?: CacheOptions | boolean;
 }
 
 /** Options with every default filled in and every value checked. */
@@ -206,6 +213,44 @@ export interface ResolvedOptions {
   readonly readOnly: boolean;
   /** The sentinels to ask, when the server is found through Sentinel. */
   readonly sentinel: ResolvedSentinel | undefined;
+  /** The client-side cache's bounds, when it is on. */
+  readonly cache: ResolvedCache | undefined;
+}
+
+const CACHE_KEYS = ["maxEntries", "maxBytes", "ttl"];
+
+function resolveCache(
+  cache: CacheOptions | boolean | undefined,
+  protocol: 2 | 3,
+): ResolvedCache | undefined {
+  if (cache === undefined || cache === false) return undefined;
+  if (cache !== true && (typeof cache !== "object" || cache === null)) {
+    throw new TypeError(
+      `Cannot create the client as cache must be an object or a boolean, got ${
+        cache === null ? "null" : typeof cache
+      }`,
+    );
+  }
+  if (protocol !== 3) {
+    throw new TypeError(
+      "Cannot create the client as cache needs protocol 3: the server's invalidations arrive as RESP3 pushes on the connection that read the key",
+    );
+  }
+  const given = cache === true ? {} : cache;
+  for (const key of Object.keys(given)) {
+    if (!CACHE_KEYS.includes(key)) {
+      throw new TypeError(
+        `Cannot create the client as cache.${key} is not an option (known: ${
+          CACHE_KEYS.join(", ")
+        })`,
+      );
+    }
+  }
+  return {
+    maxEntries: integer("cache.maxEntries", given.maxEntries ?? 10_000, 1),
+    maxBytes: integer("cache.maxBytes", given.maxBytes ?? 32 * 1024 * 1024, 1),
+    ttl: integer("cache.ttl", given.ttl ?? 60_000, 1, undefined, true),
+  };
 }
 
 /** Sentinel options, checked, with the nodes parsed. */
@@ -427,5 +472,6 @@ export function resolveOptions(
     limits: options.limits ?? {},
     readOnly: false,
     sentinel,
+    cache: resolveCache(options.cache, protocol),
   };
 }

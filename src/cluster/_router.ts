@@ -14,6 +14,7 @@ import type { Pool, PoolStats } from "../pool/pool.ts";
 import type { LeaseFactory } from "../pool/types.ts";
 import type { RespValue } from "../resp/decode.ts";
 import { createNodePool } from "../router/node_pool.ts";
+import type { Tracker } from "../cache/cache.ts";
 import { SLOTS } from "../router/slot.ts";
 import type { ResolvedClusterOptions } from "./options.ts";
 import {
@@ -50,6 +51,8 @@ export interface RouterHost<L extends object> {
   readonly options: ResolvedClusterOptions;
   emit(type: string, detail: unknown): void;
   readonly makeLease: LeaseFactory<L>;
+  /** The client-side cache, when on: every node's connections track. */
+  readonly tracker?: Tracker;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -142,15 +145,21 @@ export class Router<L extends object> {
     if (node.pool !== undefined) return node.pool;
     const address = node.address;
     const emit = this.#host.emit;
-    node.pool = createNodePool<L>(node.options, (type, detail) => {
-      if (type === "ready") node.failing = false;
-      else if (type === "error" || type === "reconnecting") {
-        node.failing = true;
-        this.requestRefresh();
-      }
-      emit(type, { ...(detail as object), node: address });
-      return true;
-    }, this.#host.makeLease);
+    node.pool = createNodePool<L>(
+      node.options,
+      (type, detail) => {
+        if (type === "ready") node.failing = false;
+        else if (type === "error" || type === "reconnecting") {
+          node.failing = true;
+          this.requestRefresh();
+        }
+        emit(type, { ...(detail as object), node: address });
+        return true;
+      },
+      this.#host.makeLease,
+      undefined,
+      this.#host.tracker,
+    );
     return node.pool;
   }
 

@@ -31,6 +31,7 @@ import type { CommandOptions } from "../connection/connection.ts";
 import type { RespValue } from "../resp/decode.ts";
 import { BATCH, RedisCommands, RUN, SHARED } from "../redis_commands.ts";
 import { Router } from "./_router.ts";
+import { ClientCache, type Send } from "../cache/cache.ts";
 import {
   type ClusterOptions,
   resolveClusterOptions,
@@ -77,6 +78,8 @@ export class Cluster extends RedisCommands {
   readonly #options: ResolvedClusterOptions;
   readonly #events = new Events<ClusterEventMap>();
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
+  readonly #cache: ClientCache | undefined;
+  readonly #send: Send;
   #closing: Promise<void> | undefined;
 
   /**
@@ -88,11 +91,17 @@ export class Cluster extends RedisCommands {
   constructor(options: ResolvedClusterOptions) {
     super();
     this.#options = options;
+    // One cache for every node: a key lives on one node at a time, and each
+    // node's connections track what they read. MGET's missing keys are
+    // fetched with one MGET per slot.
+    const cache = this.#cache = options.node.cache &&
+      new ClientCache(options.node.cache, keySlot);
     this.#router = new Router<ClusterLease>({
       options,
       emit: (type, detail) =>
         this.#events.emit(type as keyof ClusterEventMap, detail as never),
-      makeLease: (owner, slot) => new ClusterLease(owner, slot),
+      makeLease: (owner, slot) => new ClusterLease(owner, slot, cache),
+      tracker: cache,
     });
     this.#routing = new Routing(this.#router, {
       commandTimeout: options.node.commandTimeout,
@@ -100,6 +109,7 @@ export class Cluster extends RedisCommands {
       maxRedirections: options.maxRedirections,
       readFrom: options.readFrom,
     });
+    this.#send = (command, o) => this.#routing.run(command, o);
   }
 
   /** Cluster commands go over shared, multiplexed connections. */
@@ -120,7 +130,9 @@ export class Cluster extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
-    return this.#routing.run(command, options);
+    return this.#cache === undefined
+      ? this.#routing.run(command, options)
+      : this.#cache.run(command, options, this.#send);
   }
 
   /**
@@ -134,7 +146,10 @@ export class Cluster extends RedisCommands {
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
   ): Promise<RespValue[]> {
-    return this.#routing.batch(commands, options);
+    return this.#cache === undefined
+      ? this.#routing.batch(commands, options)
+      : this.#cache.batch(commands, () =>
+        this.#routing.batch(commands, options));
   }
 
   /**
@@ -365,6 +380,7 @@ export class Cluster extends RedisCommands {
       nodes,
       topologyQueries: this.#router.queries,
       redirections: this.#router.redirections,
+      ...(this.#cache && { cache: this.#cache.stats }),
     };
   }
 
@@ -380,6 +396,7 @@ export class Cluster extends RedisCommands {
       await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
       this.#subscriptions.clear();
       await this.#router.close(timeout);
+      this.#cache?.close();
       this.#events.emit("close", {});
     })();
     return this.#closing;
@@ -390,6 +407,7 @@ export class Cluster extends RedisCommands {
     for (const subscription of this.#subscriptions) subscription.close();
     this.#subscriptions.clear();
     this.#router.destroy();
+    this.#cache?.close();
   }
 
   /**

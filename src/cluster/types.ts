@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CacheStats } from "../cache/types.ts";
 import type { AcquireOptions, PoolStats } from "../pool/pool.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { TopologyChange } from "./topology.ts";
@@ -42,6 +43,8 @@ export interface ClusterStats extends PoolStats {
   topologyQueries: number;
   /** MOVED and ASK redirections followed. */
   redirections: number;
+  /** With `cache`: the client-side cache, shared by every node. */
+  cache?: CacheStats;
 }
 
 /** Options of {@linkcode Cluster.acquire}. */

@@ -110,7 +110,35 @@ export interface CommandSpec {
   readonly effect: ConnectionEffect | undefined;
   /** Sending it twice cannot change the outcome. */
   readonly retrySafe: boolean;
+  /**
+   * Its reply may be kept in a client-side cache, invalidated by the
+   * server's tracking: it reads keys (the server tracks keys only for
+   * read-only commands), its answer changes only when they are written, and
+   * sending it has no other effect (client-side fact).
+   */
+  readonly cacheable: boolean;
 }
+
+/**
+ * Read-only commands whose answer changes without a write to their keys
+ * (time, access statistics), that read keys they do not declare, that have
+ * a side effect a cached answer would skip, or that walk with a cursor.
+ */
+const UNCACHEABLE = new Set([
+  "TOUCH", // updates access times: the point of calling it
+  "SORT_RO", // BY and GET read keys it does not declare
+  "EVAL_RO", // scripts may read keys they do not declare
+  "EVALSHA_RO",
+  "FCALL_RO",
+  "OBJECT", // idle time and frequency change on every access
+  "MEMORY", // sizes change without a write (rehashing, encoding)
+  "XINFO", // idle times, lag
+  "XPENDING", // idle times
+  "SCAN",
+  "HSCAN",
+  "SSCAN",
+  "ZSCAN",
+]);
 
 interface TimeoutRule {
   /** An index into the args (negative: from the end), or the token before. */
@@ -188,6 +216,10 @@ function load(): void {
     const isSub = label[0] === "|";
     const own = (isSub ? label.slice(1) : label).toUpperCase();
     const bits = parseInt(flagText ?? "0", 36);
+    const specs = Object.freeze(
+      specText ? specText.split(".").map((i) => keySpecs[parseInt(i, 36)]) : [],
+    );
+    const top = isSub ? container!.name : own;
     const spec: CommandSpec = Object.freeze({
       name: isSub ? `${container!.name} ${own}` : own,
       arity: Number(arity),
@@ -201,13 +233,12 @@ function load(): void {
       nondeterministic: (bits & 128) !== 0,
       requestPolicy: requests[((bits >> 9) & 7) - 1],
       responsePolicy: responses[((bits >> 12) & 15) - 1],
-      keySpecs: Object.freeze(
-        specText
-          ? specText.split(".").map((i) => keySpecs[parseInt(i, 36)])
-          : [],
-      ),
+      keySpecs: specs,
       effect: effects[((bits >> 16) & 15) - 1],
       retrySafe: (bits & 256) !== 0,
+      cacheable: (bits & 1) !== 0 && (bits & (4 | 64 | 128)) === 0 &&
+        !UNCACHEABLE.has(top) &&
+        specs.some((s) => !s.flags.includes("not_key")),
     });
     all.push(spec);
     if (timeout) timeouts.set(spec.name, parseTimeout(timeout));

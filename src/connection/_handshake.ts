@@ -1,7 +1,8 @@
 /**
  * The handshake of a new connection: HELLO (with AUTH and SETNAME), or AUTH
- * and CLIENT SETNAME on servers without HELLO, then SELECT, and READONLY
- * on a cluster connection that reads from replicas.
+ * and CLIENT SETNAME on servers without HELLO, then SELECT, READONLY on a
+ * cluster connection that reads from replicas, and CLIENT TRACKING for the
+ * client-side cache.
  *
  * @module
  */
@@ -17,7 +18,11 @@ export type HandshakeSettings =
     ResolvedOptions,
     "username" | "password" | "db" | "protocol" | "name"
   >
-  & { readonly readOnly?: boolean };
+  & {
+    readonly readOnly?: boolean;
+    /** Turn on key tracking: invalidations come as RESP3 pushes. */
+    readonly tracking?: boolean;
+  };
 
 /** What the handshake agreed. */
 export interface HandshakeResult {
@@ -61,16 +66,23 @@ export async function handshake(
   let protocol: 2 | 3 = 2;
   let clientId: number | undefined;
   let helloFailed = false;
+  const setup: Promise<unknown>[] = [];
   if (s.protocol === 3) {
+    const hello = send(["HELLO", "3", ...auth, ...setName]);
+    // Right behind HELLO, so that every later command is tracked.
+    const tracking = s.tracking
+      ? send(["CLIENT", "TRACKING", "ON"])
+      : undefined;
     try {
-      clientId = idOf(await send(["HELLO", "3", ...auth, ...setName]));
+      clientId = idOf(await hello);
       protocol = 3;
+      if (tracking !== undefined) setup.push(tracking);
     } catch (error) {
+      tracking?.catch(() => {});
       if (!isUnknownCommand(error)) throw error;
       helloFailed = true;
     }
   }
-  const setup: Promise<unknown>[] = [];
   if (s.protocol === 2 || helloFailed) {
     if (s.password !== undefined) {
       setup.push(send(
@@ -83,6 +95,13 @@ export async function handshake(
   }
   if (s.db !== 0) setup.push(send(["SELECT", s.db]));
   if (s.readOnly) setup.push(send(["READONLY"]));
+  if (s.tracking && protocol !== 3) {
+    // The server refused HELLO 3: reconnecting cannot help.
+    throw new ReplyError(
+      "ERR the server refused HELLO 3, and the client-side cache needs RESP3 for its invalidations (Redis 6 or later)",
+      "HELLO",
+    );
+  }
   // Wait for all so that none is left unobserved, then report the first.
   const results = await Promise.allSettled(setup);
   for (const result of results) {

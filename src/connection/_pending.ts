@@ -23,8 +23,12 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
-/** Turns a raw reply into the value a typed method returns. */
-export type ReplyMapper<T> = (reply: RespValue) => T;
+/**
+ * Turns a raw reply into the value a typed method returns; `source` is the
+ * connection the reply arrived on (the client-side cache ties what it keeps
+ * to it).
+ */
+export type ReplyMapper<T> = (reply: RespValue, source?: object) => T;
 
 /** One command of a batch. */
 export interface BatchMember {

@@ -80,7 +80,15 @@ export class ReplyQueue {
   /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
   subscriber = false;
 
-  constructor(host: ReplyQueueHost, events: ReplyEvents) {
+  readonly #source: object;
+
+  /**
+   * @param host The connection's side of the queue.
+   * @param events Where to report pushes, timeouts and lost commands.
+   * @param source What reply mappers are told the replies arrived on.
+   */
+  constructor(host: ReplyQueueHost, events: ReplyEvents, source: object) {
+    this.#source = source;
     this.#host = host;
     this.#events = events;
     this.#commandTimeout = host.commandTimeout;
@@ -236,7 +244,7 @@ export class ReplyQueue {
       return;
     }
     try {
-      pending.resolve(pending.map(value));
+      pending.resolve(pending.map(value, this.#source));
     } catch (error) {
       pending.reject(error);
     }

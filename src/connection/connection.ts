@@ -55,7 +55,11 @@ export type ConnectionSettings =
     | "commandTimeout"
     | "limits"
   >
-  & { readonly readOnly?: boolean };
+  & {
+    readonly readOnly?: boolean;
+    /** Turn on key tracking for the client-side cache. */
+    readonly tracking?: boolean;
+  };
 
 /** The states a connection moves through, in order. */
 export type ConnectionState =
@@ -116,13 +120,17 @@ export class Connection {
     this.#settings = settings;
     this.#transport = transport;
     this.#events = events;
-    this.#queue = new ReplyQueue({
-      address: settings.path ?? `${settings.host}:${settings.port}`,
-      commandTimeout: settings.commandTimeout,
-      lastDataAt: () => this.#lastDataAt,
-      resp2: () => this.#protocol === 2,
-      dead: (error) => this.destroy(error),
-    }, events);
+    this.#queue = new ReplyQueue(
+      {
+        address: settings.path ?? `${settings.host}:${settings.port}`,
+        commandTimeout: settings.commandTimeout,
+        lastDataAt: () => this.#lastDataAt,
+        resp2: () => this.#protocol === 2,
+        dead: (error) => this.destroy(error),
+      },
+      events,
+      this,
+    );
     const queue = this.#queue;
     this.#decoder = queue.decoder = new Decoder({
       reply: (value) => queue.onReply(value),
@@ -211,10 +219,13 @@ export class Connection {
       }
       this.#lastDataAt = Date.now();
       this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
-      if (s.password === undefined && s.db === 0 && !s.readOnly) {
+      if (
+        s.password === undefined && s.db === 0 && !s.readOnly && !s.tracking
+      ) {
         // Nothing in this handshake can change what later commands do (no
         // AUTH, no SELECT), so they need not wait for it: they follow HELLO
-        // on the wire, saving a round trip on every new connection.
+        // on the wire, saving a round trip on every new connection. (With
+        // tracking, a read must not be cached before tracking is known on.)
         this.#state = "ready";
         this.#handshake(s.connectTimeout).catch((error) => {
           // HELLO refused for another reason (NOAUTH): the connection stays

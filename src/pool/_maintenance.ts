@@ -1,6 +1,7 @@
 /**
- * The pool's periodic maintenance: long-hold warnings, and retiring
- * connections that were idle too long or lived too long.
+ * The pool's periodic maintenance: long-hold warnings, retiring
+ * connections that were idle too long or lived too long, and probing idle
+ * ones when asked to.
  *
  * @module
  */
@@ -13,6 +14,8 @@ export interface MaintenanceSettings {
   readonly maxLifetime: number;
   readonly longHoldWarning: number;
   readonly min: number;
+  /** PING shared connections idle longer than this (0 or absent: never). */
+  readonly probeInterval?: number;
 }
 
 /** What maintenance asks the pool to do. */
@@ -27,12 +30,18 @@ export interface MaintenanceActions {
   retire(slot: Slot, reason: "idle" | "lifetime"): void;
 }
 
+function probe(slot: Slot): void {
+  // A dead connection fails the PING by its command timeout and closes.
+  slot.connection.send(["PING"]).catch(() => {});
+}
+
 /** How often maintenance runs: often enough for the shortest period. */
 export function maintenanceTick(settings: MaintenanceSettings): number {
   const periods = [
     settings.idleTimeout,
     settings.longHoldWarning,
     settings.maxLifetime,
+    settings.probeInterval ?? 0,
   ].filter((p) => p > 0);
   return Math.max(10, Math.min(1_000, ...periods.map((p) => p / 4)));
 }
@@ -71,6 +80,9 @@ export function maintain(
     ) {
       open--;
       actions.retire(slot, "idle");
-    }
+    } else if (
+      settings.probeInterval && connection.inFlight === 0 &&
+      now - connection.lastUsedAt > settings.probeInterval
+    ) probe(slot);
   }
 }

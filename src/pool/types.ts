@@ -35,6 +35,11 @@ export interface PoolSettings {
   readonly name?: string;
   readonly retry: RetryPolicy;
   readonly reconnect: RetryPolicy;
+  /**
+   * PING a shared connection idle longer than this, in milliseconds, so a
+   * dead one is found (0 or absent: never).
+   */
+  readonly probeInterval?: number;
 }
 
 /** Makes a connection that reports to the given hooks. */

@@ -6,12 +6,20 @@
  * @module
  */
 
-import { Connection } from "../connection/connection.ts";
+import type { Tracker } from "../cache/cache.ts";
+import {
+  Connection,
+  type ConnectionEvents,
+  type ConnectionSettings,
+} from "../connection/connection.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { exponentialBackoff, type RetryPolicy } from "../policy/retry.ts";
 import { Pool, type PoolEmitter } from "../pool/pool.ts";
 import type { LeaseFactory } from "../pool/types.ts";
 import { autoTransport } from "../transport/detect.ts";
+
+/** How long a tracking connection may stay silent before it is PINGed. */
+const PROBE_INTERVAL = 5_000;
 
 /** The reconnect policy when none is given: 100 ms doubling up to 5 s. */
 export function reconnectPolicy(options: ResolvedOptions): RetryPolicy {
@@ -41,6 +49,8 @@ export function nodeAddress(options: ResolvedOptions): string {
  * @param makeLease Makes what `acquire()` hands out.
  * @param where Where each new connection goes, when that can change (the
  * master a Sentinel client follows); by default the options' host and port.
+ * @param tracker The client-side cache: each connection turns on key
+ * tracking, and its invalidations and its loss go to the tracker.
  * @returns The pool; it opens no connection until one is needed.
  */
 export function createNodePool<L extends object>(
@@ -48,8 +58,30 @@ export function createNodePool<L extends object>(
   emit: PoolEmitter,
   makeLease: LeaseFactory<L>,
   where?: () => { host: string; port: number },
+  tracker?: Tracker,
 ): Pool<Connection, L> {
   const transport = options.transport ?? autoTransport;
+  const settings = (): ConnectionSettings => {
+    const base = where === undefined ? options : { ...options, ...where() };
+    return tracker === undefined ? base : { ...base, tracking: true };
+  };
+  const open = tracker === undefined
+    ? (events: ConnectionEvents) =>
+      new Connection(settings(), transport, events)
+    : (events: ConnectionEvents) => {
+      // The tracker hears of invalidations before subscriptions do, and of
+      // a lost connection before the pool moves its commands elsewhere.
+      const connection: Connection = new Connection(settings(), transport, {
+        ...events,
+        push: (message) =>
+          tracker.push(connection, message) || events.push?.(message),
+        close: (closed, error) => {
+          tracker.lost(closed);
+          events.close?.(closed, error);
+        },
+      });
+      return connection;
+    };
   return new Pool<Connection, L>(
     {
       ...options.pool,
@@ -60,11 +92,11 @@ export function createNodePool<L extends object>(
       name: options.name,
       retry: options.retry ?? exponentialBackoff(),
       reconnect: reconnectPolicy(options),
+      // With tracking, a silent connection would leave its cached replies
+      // stale: idle shared connections are PINGed so a dead one is found.
+      probeInterval: tracker === undefined ? 0 : PROBE_INTERVAL,
     },
-    where === undefined
-      ? (events) => new Connection(options, transport, events)
-      : (events) =>
-        new Connection({ ...options, ...where() }, transport, events),
+    open,
     makeLease,
     emit,
     nodeAddress(options),
