@@ -87,7 +87,12 @@ export class Client extends RedisCommands {
     const cache = this.#cache = options.cache && new ClientCache(options.cache);
     const follower = this.#follower = followerFor(options, {
       pool: () => this.#pool,
-      emit: (type, detail) => this.#emit(type, detail),
+      emit: (type, detail) => {
+        // The old node's connections close once their replies are in; what
+        // they read is not trusted a moment longer.
+        if (type === "failover") cache?.changed(null);
+        return this.#emit(type, detail);
+      },
     });
     this.#pool = createNodePool<Lease>(
       options,

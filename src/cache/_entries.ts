@@ -11,8 +11,10 @@ import type { RespValue } from "../resp/types.ts";
 import { replySize } from "./_plan.ts";
 import type { ResolvedCache } from "./types.ts";
 
-/** A kept reply. */
+/** A kept reply, linked into the recency list. */
 export interface Entry {
+  /** Where it is: see {@linkcode Entries.get}. */
+  readonly space: string;
   readonly id: string;
   readonly value: RespValue;
   /** Its keys, as invalidations name them. */
@@ -21,6 +23,16 @@ export interface Entry {
   readonly source: object;
   readonly size: number;
   readonly expires: number;
+  /** The next less recently used, or the list's head. */
+  older: Entry | List;
+  /** The next more recently used, or the list's head. */
+  newer: Entry | List;
+}
+
+/** The head of the recency list: its `newer` is the oldest entry. */
+interface List {
+  older: Entry | List;
+  newer: Entry | List;
 }
 
 /** The estimated overhead of one entry and its index, in bytes. */
@@ -46,8 +58,16 @@ export function take<K, V>(index: Map<K, V[]>, key: K, value: V): void {
 /** The kept replies. */
 export class Entries {
   readonly #settings: ResolvedCache;
-  /** Least recently used first. */
-  readonly #entries = new Map<string, Entry>();
+  /** By space, then by identity within it. */
+  readonly #spaces = new Map<string, Map<string, Entry>>();
+  #size = 0;
+  /**
+   * A circle through every entry, most recently used at `older`, least at
+   * `newer`. A hit relinks its entry in constant time (a Map's delete and
+   * set would do it too, but their cost grows with the Map's size as
+   * deleted slots pile up).
+   */
+  readonly #list: List = { older: undefined!, newer: undefined! };
   readonly #byKey = new Map<string, Entry[]>();
   readonly #bySource = new Map<object, Set<Entry>>();
   #bytes = 0;
@@ -56,11 +76,12 @@ export class Entries {
 
   constructor(settings: ResolvedCache) {
     this.#settings = settings;
+    this.#list.older = this.#list.newer = this.#list;
   }
 
   /** How many are kept. */
   get size(): number {
-    return this.#entries.size;
+    return this.#size;
   }
 
   /** Their estimated memory, in bytes. */
@@ -69,23 +90,34 @@ export class Entries {
   }
 
   /**
-   * The entry for `id`, when kept and not expired; it becomes the most
-   * recently used.
+   * The entry for a reply, when kept and not expired; it becomes the most
+   * recently used. A reply's identity is split in two so that the hot case
+   * needs no string built: a command with one string argument (GET key) is
+   * found under its name (the space) by that argument, with the strings the
+   * caller already has; any other under the space "" by its whole identity.
    *
-   * @param id The reply's identity.
+   * @param space The command's name, or "".
+   * @param id The argument, or the whole identity.
+   * @param now The time, in epoch milliseconds (for `ttl`).
    * @returns The entry.
    */
-  get(id: string): Entry | undefined {
-    const entries = this.#entries;
-    const entry = entries.get(id);
+  get(space: string, id: string, now: number): Entry | undefined {
+    const entry = this.#spaces.get(space)?.get(id);
     if (entry === undefined) return undefined;
-    if (entry.expires !== Infinity && entry.expires <= Date.now()) {
+    if (entry.expires <= now) {
       this.#remove(entry);
       this.evictions++;
       return undefined;
     }
-    entries.delete(id);
-    entries.set(id, entry);
+    const list = this.#list;
+    if (list.older !== entry) {
+      entry.older.newer = entry.newer;
+      entry.newer.older = entry.older;
+      entry.older = list.older;
+      entry.newer = list;
+      list.older.newer = entry;
+      list.older = entry;
+    }
     return entry;
   }
 
@@ -93,38 +125,49 @@ export class Entries {
    * Keeps a reply, evicting the least recently used while over a bound; a
    * reply larger than `maxBytes` is not kept.
    *
-   * @param id The reply's identity.
+   * @param space The command's name, or "" (see {@linkcode Entries.get}).
+   * @param id The argument, or the whole identity.
    * @param keys Its keys.
    * @param value The reply.
    * @param source The connection whose tracking covers it.
    */
   set(
+    space: string,
     id: string,
     keys: readonly string[],
     value: RespValue,
     source: object,
   ): void {
     const { maxBytes, maxEntries, ttl } = this.#settings;
-    const size = replySize(value) + ENTRY_OVERHEAD + id.length;
+    const size = replySize(value) + ENTRY_OVERHEAD + space.length + id.length;
     if (size > maxBytes) return;
-    const old = this.#entries.get(id);
+    let ids = this.#spaces.get(space);
+    if (ids === undefined) this.#spaces.set(space, ids = new Map());
+    const old = ids.get(id);
     if (old !== undefined) this.#remove(old);
+    const list = this.#list;
     const entry: Entry = {
+      space,
       id,
       value,
       keys,
       source,
       size,
       expires: ttl === Infinity ? Infinity : Date.now() + ttl,
+      older: list.older,
+      newer: list,
     };
-    this.#entries.set(id, entry);
+    list.older.newer = entry;
+    list.older = entry;
+    ids.set(id, entry);
+    this.#size++;
     for (const key of keys) add(this.#byKey, key, entry);
     const mine = this.#bySource.get(source);
     if (mine === undefined) this.#bySource.set(source, new Set([entry]));
     else mine.add(entry);
     this.#bytes += size;
-    while (this.#entries.size > maxEntries || this.#bytes > maxBytes) {
-      this.#remove(this.#entries.values().next().value!);
+    while (this.#size > maxEntries || this.#bytes > maxBytes) {
+      this.#remove(list.newer as Entry);
       this.evictions++;
     }
   }
@@ -163,8 +206,10 @@ export class Entries {
    * @returns How many were dropped.
    */
   clear(): number {
-    const dropped = this.#entries.size;
-    this.#entries.clear();
+    const dropped = this.#size;
+    this.#spaces.clear();
+    this.#size = 0;
+    this.#list.older = this.#list.newer = this.#list;
     this.#byKey.clear();
     this.#bySource.clear();
     this.#bytes = 0;
@@ -172,8 +217,12 @@ export class Entries {
   }
 
   #remove(entry: Entry): void {
-    if (this.#entries.get(entry.id) !== entry) return;
-    this.#entries.delete(entry.id);
+    const ids = this.#spaces.get(entry.space);
+    if (ids?.get(entry.id) !== entry) return;
+    ids.delete(entry.id);
+    this.#size--;
+    entry.older.newer = entry.newer;
+    entry.newer.older = entry.older;
     for (const key of entry.keys) take(this.#byKey, key, entry);
     const mine = this.#bySource.get(entry.source)!;
     mine.delete(entry);

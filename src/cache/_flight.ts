@@ -11,7 +11,11 @@ import type { RespValue } from "../resp/types.ts";
 
 /** A read of a missing reply, in flight; later reads of it wait for it. */
 export interface Flight {
+  /** Where its reply is kept: see `Entries.get`. */
+  readonly space: string;
   readonly id: string;
+  /** Its key among the flights: space and id. */
+  readonly key: string;
   readonly keys: readonly string[];
   /**
    * One of its keys changed while it was in flight, or another read of one
@@ -28,15 +32,20 @@ export interface Flight {
   reject(error: unknown): void;
 }
 
+/** Separates a flight's space from its id in its key. */
+export const FLIGHT = "\u0001";
+
 /**
  * Starts a flight.
  *
- * @param id The reply's identity.
+ * @param space Where its reply is kept (see `Entries.get`).
+ * @param id The reply's identity in that space.
  * @param keys Its keys, as invalidations name them.
  * @param options The first reader's options.
  * @returns The flight, its promise settled by `resolve` or `reject`.
  */
 export function newFlight(
+  space: string,
   id: string,
   keys: readonly string[],
   options: CommandOptions | undefined,
@@ -48,7 +57,9 @@ export function newFlight(
     reject = no;
   });
   return {
+    space,
     id,
+    key: space + FLIGHT + id,
     keys,
     stale: false,
     settled: false,

@@ -9,6 +9,7 @@
  */
 
 import type { Command } from "../commands/_command.ts";
+import type { CommandSpec } from "../commands/registry.ts";
 import type { CommandOptions } from "../connection/_pending.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/types.ts";
@@ -23,7 +24,10 @@ import {
 } from "./_plan.ts";
 import type { CacheStats, ResolvedCache } from "./types.ts";
 import { add, Entries, take } from "./_entries.ts";
-import { bounded, type Flight, newFlight } from "./_flight.ts";
+import { bounded, FLIGHT, type Flight, newFlight } from "./_flight.ts";
+
+/** Prefixes the space of replies read as bytes (no command name has it). */
+const BYTES = "\u0002";
 
 /** Sends a command to the server (the cache's way out). */
 export type Send = <T>(
@@ -43,8 +47,35 @@ export interface Tracker {
   lost(source: object): void;
 }
 
-/** How long reads may keep the event loop from turning, in milliseconds. */
-const TURN_MS = 5;
+type Turn = ReturnType<typeof setTimeout>;
+
+const immediates = globalThis as {
+  setImmediate?: (fn: () => void) => unknown;
+  clearImmediate?: (handle: unknown) => void;
+};
+
+/**
+ * Whether `setImmediate` runs after pending I/O (Node, Bun). Deno runs
+ * immediates before it polls I/O, and Workers have none: there a zero
+ * timeout (a millisecond or more) is what lets I/O in.
+ */
+const immediateAfterIo = immediates.setImmediate !== undefined &&
+  !("Deno" in globalThis);
+
+/** Runs `fn` on a later turn of the event loop, after pending I/O. */
+const nextTurn: (fn: () => void) => Turn = immediateAfterIo
+  ? (fn) => immediates.setImmediate!(fn) as Turn
+  : (fn) => setTimeout(fn, 0);
+
+const cancelTurn: (turn: Turn) => void = immediateAfterIo
+  ? (turn) => immediates.clearImmediate!(turn)
+  : (turn) => clearTimeout(turn);
+
+/**
+ * How long reads may keep the event loop from turning, in milliseconds:
+ * longer where a turn costs a timer's millisecond.
+ */
+const TURN_MS = immediateAfterIo ? 5 : 20;
 
 const utf8 = new TextDecoder();
 
@@ -73,8 +104,10 @@ export class ClientCache implements Tracker {
   #invalidations = 0;
   #closed = false;
   /** Set by the first read of a macrotask, cleared when the next one runs. */
-  #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  #turnTimer: Turn | undefined;
   #turnStart = 0;
+  /** The time for `ttl`: read at each turn and every 64 reads. */
+  #now = 0;
   #turnReads = 0;
   #over = false;
 
@@ -117,8 +150,10 @@ export class ClientCache implements Tracker {
   ): Promise<T> {
     const plan = cachePlan(command.args);
     if (plan.kind === READ) {
-      if (!this.#busy()) return this.#read(command, options, send);
-      return new Promise((resolve) => setTimeout(resolve, 0))
+      if (!this.#busy()) {
+        return this.#read(command, plan.spec!, options, send);
+      }
+      return new Promise<void>((resolve) => nextTurn(resolve))
         .then(() => this.run(command, options, send));
     }
     if (plan.kind !== WRITE) return send(command, options);
@@ -215,14 +250,15 @@ export class ClientCache implements Tracker {
    */
   #busy(): boolean {
     if (this.#turnTimer === undefined) {
-      this.#turnTimer = setTimeout(this.#turned, 0);
-      this.#turnStart = Date.now();
+      this.#turnTimer = nextTurn(this.#turned);
+      this.#now = this.#turnStart = Date.now();
       this.#turnReads = 0;
       return false;
     }
     if (this.#over) return true;
     if ((++this.#turnReads & 63) !== 0) return false;
-    return this.#over = Date.now() - this.#turnStart >= TURN_MS;
+    this.#now = Date.now();
+    return this.#over = this.#now - this.#turnStart >= TURN_MS;
   }
 
   readonly #turned = (): void => {
@@ -232,7 +268,7 @@ export class ClientCache implements Tracker {
 
   /** Empties the cache and keeps nothing more. */
   close(): void {
-    if (this.#turnTimer !== undefined) clearTimeout(this.#turnTimer);
+    if (this.#turnTimer !== undefined) cancelTurn(this.#turnTimer);
     this.#turned();
     this.#closed = true;
     this.#flush();
@@ -240,15 +276,19 @@ export class ClientCache implements Tracker {
 
   #read<T>(
     command: Command<T>,
+    spec: CommandSpec,
     options: CommandOptions | undefined,
     send: Send,
   ): Promise<T> {
     const args = command.args;
-    const spec = cachePlan(args).spec!;
-    if (spec.name === "MGET") return this.#mget(command, options, send);
+    const name = spec.name;
+    if (name === "MGET") return this.#mget(command, options, send);
     const bytes = command.bytes === true || options?.bytes === true;
-    const id = cacheId(spec.name, args, bytes);
-    const entry = this.#entries.get(id);
+    // One string argument: found by the strings the caller has, no new one.
+    const single = args.length === 2 && typeof args[1] === "string";
+    const space = single ? (bytes ? BYTES + name : name) : "";
+    const id = single ? args[1] as string : cacheId(name, args, bytes);
+    const entry = this.#entries.get(space, id, this.#now);
     if (entry !== undefined) {
       this.#hits++;
       try {
@@ -258,13 +298,13 @@ export class ClientCache implements Tracker {
       }
     }
     this.#misses++;
-    let flight = this.#flights.get(id);
+    let flight = this.#flights.get(space + FLIGHT + id);
     if (flight !== undefined) {
-      return this.#follow(flight, command, options, send, spec.name);
+      return this.#follow(flight, command, options, send, name);
     }
     const keys = keysOf(spec, args);
     if (keys === undefined) return send(command, options);
-    flight = this.#begin(id, keys, options);
+    flight = this.#begin(space, id, keys, options);
     const own = flight;
     send<RespValue>({
       args,
@@ -315,16 +355,21 @@ export class ClientCache implements Tracker {
     let waits: Promise<void>[] | undefined;
     let missing: Map<number, number[]> | undefined;
     let ids: string[] | undefined;
+    const space = bytes ? BYTES + "MGET" : "MGET";
+    const now = this.#now;
     for (let i = 1; i < args.length; i++) {
-      const id = cacheId("MGET", ["MGET", args[i]], bytes);
-      const entry = this.#entries.get(id);
+      const key = args[i];
+      const id = typeof key === "string"
+        ? key
+        : cacheId("MGET", ["MGET", key], bytes);
+      const entry = this.#entries.get(space, id, now);
       if (entry !== undefined) {
         this.#hits++;
         values[i - 1] = copyReply(entry.value);
         continue;
       }
       this.#misses++;
-      const flight = this.#flights.get(id);
+      const flight = this.#flights.get(space + FLIGHT + id);
       if (flight !== undefined && !flight.own) {
         (waits ??= []).push(
           flight.promise.then((raw) => void (values[i - 1] = copyReply(raw))),
@@ -340,7 +385,7 @@ export class ClientCache implements Tracker {
     if (missing !== undefined) {
       for (const members of missing.values()) {
         const flights = members.map((i) =>
-          this.#begin(ids![i], [invalidationKey(args[i])], options)
+          this.#begin(space, ids![i], [invalidationKey(args[i])], options)
         );
         send<RespValue>({
           args: ["MGET", ...members.map((i) => args[i])],
@@ -361,7 +406,9 @@ export class ClientCache implements Tracker {
         );
         members.forEach((i, j) =>
           (waits ??= []).push(
-            flights[j].promise.then((raw) => void (values[i - 1] = raw)),
+            flights[j].promise.then((raw) =>
+              void (values[i - 1] = copyReply(raw))
+            ),
           )
         );
       }
@@ -375,19 +422,20 @@ export class ClientCache implements Tracker {
   }
 
   #begin(
+    space: string,
     id: string,
     keys: readonly string[],
     options: CommandOptions | undefined,
   ): Flight {
-    const flight = newFlight(id, keys, options);
-    this.#flights.set(id, flight);
+    const flight = newFlight(space, id, keys, options);
+    this.#flights.set(flight.key, flight);
     for (const key of keys) add(this.#flightsByKey, key, flight);
     return flight;
   }
 
   #end(flight: Flight): void {
-    if (this.#flights.get(flight.id) === flight) {
-      this.#flights.delete(flight.id);
+    if (this.#flights.get(flight.key) === flight) {
+      this.#flights.delete(flight.key);
     }
     for (const key of flight.keys) take(this.#flightsByKey, key, flight);
   }
@@ -415,7 +463,7 @@ export class ClientCache implements Tracker {
     if (
       !flight.stale && source !== undefined && !this.#closed &&
       !this.#lost.has(source)
-    ) this.#entries.set(flight.id, flight.keys, value, source);
+    ) this.#entries.set(flight.space, flight.id, flight.keys, value, source);
     // Kept or not, those waiting get the copy they are owed.
     flight.resolve(value);
   }
@@ -433,8 +481,8 @@ export class ClientCache implements Tracker {
     for (const flight of flights) {
       flight.stale = true;
       // Later reads send again rather than wait for a stale answer.
-      if (this.#flights.get(flight.id) === flight) {
-        this.#flights.delete(flight.id);
+      if (this.#flights.get(flight.key) === flight) {
+        this.#flights.delete(flight.key);
       }
     }
   }
