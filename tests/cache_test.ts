@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { type Client, createClient } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { sleep, waitFor } from "./_util.ts";
+import { FaultProxy } from "./faults/_peers.ts";
 
 const T = { timeout: 60_000 };
 
@@ -316,6 +317,32 @@ describe("Client-side cache", () => {
       await waitFor(() => redis.stats().cache!.entries === 0, 2_000);
       assert.deepEqual(await redis.mget("c:k1", "c:k2"), ["after", "after"]);
       assert.equal(await redis.get("c:k1"), "after");
+    },
+  );
+
+  test(
+    "a connection gone silent (half-open) is probed and dropped with its entries within 5 s plus commandTimeout",
+    T,
+    async () => {
+      const proxy = await new FaultProxy(server.port).start();
+      try {
+        await using redis = createClient(proxy.url, {
+          cache: true,
+          commandTimeout: 500,
+        });
+        await admin.set("c:silent", "before");
+        assert.equal(await redis.get("c:silent"), "before");
+        const silentAt = Date.now();
+        proxy.halfOpenExisting();
+        // Written where the cached connection cannot hear of it.
+        await admin.set("c:silent", "after");
+        await waitFor(() => redis.stats().cache!.entries === 0, 10_000);
+        const droppedMs = Date.now() - silentAt;
+        assert.ok(droppedMs <= 5_000 + 1_000 + 500 + 1_000, `${droppedMs} ms`);
+        assert.equal(await redis.get("c:silent"), "after");
+      } finally {
+        await proxy.stop();
+      }
     },
   );
 

@@ -472,6 +472,57 @@ describe("cluster", () => {
     },
   );
 
+  test(
+    "the cache: each node's connections track their reads; writes, MGET across slots and a slot move keep it fresh",
+    T,
+    async () => {
+      await using cached = createCluster([redis.seeds[0]], {
+        cache: true,
+        commandTimeout: 5_000,
+      });
+      const keys = ["cc:a", "cc:b", "cc:c", "cc:d", "cc:e", "cc:f"];
+      const owners = new Set(
+        await Promise.all(keys.map((k) => redis.ownerOf(slotOf(k)))),
+      );
+      assert.equal(owners.size, 3, "the keys span every primary");
+      await cluster.mset(keys.map((k) => [k, "1"] as [string, string]));
+      assert.deepEqual(await cached.mget(...keys), keys.map(() => "1"));
+      const before = await Promise.all(
+        [...owners].map((port) => calls(redis, port, "mget")),
+      );
+      // Every key answered from memory, on every node.
+      assert.deepEqual(await cached.mget(...keys), keys.map(() => "1"));
+      for (const k of keys) assert.equal(await cached.get(k), "1");
+      await Promise.all(keys.map((k) => cached.get(k)));
+      const after = await Promise.all(
+        [...owners].map((port) => calls(redis, port, "mget")),
+      );
+      assert.deepEqual(after, before);
+      const stats = cached.stats().cache!;
+      assert.equal(stats.entries, keys.length * 2);
+      // Another client's writes, on each node, arrive as invalidations.
+      await cluster.mset(keys.map((k) => [k, "2"] as [string, string]));
+      await waitFor(
+        () => cached.stats().cache!.invalidations >= keys.length * 2,
+        2_000,
+      );
+      assert.deepEqual(await cached.mget(...keys), keys.map(() => "2"));
+      // Its own write, seen at once.
+      await cached.set("cc:a", "3");
+      assert.equal(await cached.get("cc:a"), "3");
+      // A slot moved to another primary: the source's delete invalidates,
+      // the new owner's value is what the next read sees.
+      const slot = slotOf("cc:b");
+      const source = await redis.ownerOf(slot);
+      const target = (await redis.primaries()).find((p) => p !== source)!;
+      assert.equal(await cached.get("cc:b"), "2");
+      await redis.moveSlots([slot], target);
+      await cluster.set("cc:b", "moved");
+      await waitFor(async () => await cached.get("cc:b") === "moved", 2_000);
+      assert.equal(await cached.get("cc:b"), "moved");
+    },
+  );
+
   test("the address map: nodes are dialled as mapped", T, async () => {
     const mapped = createCluster([redis.seeds[0]], {
       addressMap: (address) => address.replace("127.0.0.1", "localhost"),

@@ -24,6 +24,21 @@ const sanitized = {
 };
 
 Deno.test({
+  name:
+    "a caching client's close() leaves no socket or timer behind, after hits that waited for a macrotask",
+  ...sanitized,
+  async fn() {
+    const redis = createClient(server.url, { cache: true });
+    await redis.set("s:cached", "v");
+    const end = Date.now() + 20;
+    // Hits long enough for reads to start waiting on the next macrotask.
+    while (Date.now() < end) assertEquals(await redis.get("s:cached"), "v");
+    assertEquals(redis.stats().cache!.entries, 1);
+    await redis.close();
+  },
+});
+
+Deno.test({
   name: "Client.close() leaves no socket or timer behind",
   ...sanitized,
   async fn() {

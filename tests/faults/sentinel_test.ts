@@ -559,11 +559,19 @@ test(
   async () => {
     const setup = await startSentinel();
     let client: Client | undefined;
+    let cached: Client | undefined;
     try {
       const [first, second, third] = setup.sentinels;
       client = createClient({
         sentinel: { name: setup.name, nodes: [setup.sentinelUrls[0]] },
         commandTimeout: 2_000,
+      });
+      // A caching client: what it read from the old master must not
+      // outlive the move.
+      cached = createClient({
+        sentinel: { name: setup.name, nodes: setup.sentinelUrls },
+        commandTimeout: 2_000,
+        cache: true,
       });
       const moves: Move[] = [];
       client.addEventListener("failover", (e) => {
@@ -576,6 +584,9 @@ test(
       assert.equal(await setup.roleOf(master), "master");
       assert.equal(await setup.cli(master, "GET", "disc:k"), "v1");
       assert.equal(client.stats().master, at(master));
+      assert.equal(await cached.get("disc:k"), "v1");
+      assert.equal(await cached.get("disc:k"), "v1");
+      assert.equal(cached.stats().cache!.hits, 1);
 
       // It learned the other two sentinels and watches them.
       const learned = await until(
@@ -600,6 +611,12 @@ test(
       assert.equal(await client.set("disc:k", "after"), "OK");
       assert.equal(await setup.cli(to, "GET", "disc:k"), "after");
       assert.equal(await setup.roleOf(to), "master");
+      const cachedFollowed = await until(async () => {
+        await cached!.get("disc:other").catch(() => {});
+        return cached!.stats().master === at(to);
+      }, 10_000);
+      assert.ok(cachedFollowed, `cached at ${cached.stats().master}`);
+      assert.equal(await cached.get("disc:k"), "after");
       report("discovery", {
         firstCommandMs,
         master,
@@ -614,6 +631,7 @@ test(
       );
     } finally {
       await client?.close(1_000);
+      await cached?.close(1_000);
       await setup.stop();
     }
   },
