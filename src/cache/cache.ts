@@ -88,6 +88,19 @@ function text(value: RespValue): string {
 }
 
 /**
+ * The keys a write changes: `null` for all of them (a keyless write such
+ * as FLUSHALL, or keys the registry cannot find); a script's declared keys.
+ */
+function writtenKeys(
+  spec: CommandSpec,
+  args: readonly CommandArg[],
+): string[] | null {
+  const keys = keysOf(spec, args);
+  if (spec.write && (keys === undefined || keys.length === 0)) return null;
+  return keys ?? [];
+}
+
+/**
  * The cache of one client (or one cluster client: its keys are unique
  * across nodes).
  */
@@ -157,13 +170,13 @@ export class ClientCache implements Tracker {
         .then(() => this.run(command, options, send));
     }
     if (plan.kind !== WRITE) return send(command, options);
-    const keys = this.written(command.args);
+    const keys = writtenKeys(plan.spec!, command.args);
     const map = command.map;
     return send({
       args: command.args,
       bytes: command.bytes,
       map: (reply) => {
-        this.changed(keys!);
+        this.changed(keys);
         return map(reply);
       },
     }, options);
@@ -203,11 +216,7 @@ export class ClientCache implements Tracker {
    */
   written(args: readonly CommandArg[]): string[] | null | undefined {
     const plan = cachePlan(args);
-    if (plan.kind !== WRITE) return undefined;
-    const spec = plan.spec!;
-    const keys = keysOf(spec, args);
-    if (spec.write && (keys === undefined || keys.length === 0)) return null;
-    return keys ?? [];
+    return plan.kind === WRITE ? writtenKeys(plan.spec!, args) : undefined;
   }
 
   /**
