@@ -3,7 +3,10 @@
  * and on Bun (compare_bun.ts) against one redis-server it starts itself,
  * the runtimes taking turns round by round, plus `redis-benchmark` as the
  * server's ceiling and respool's heap check on both; prints the ratio
- * tables and writes bench/RESULTS.md and bench/results.svg.
+ * tables and writes bench/RESULTS.md and bench/results.svg. RESULTS.md ends
+ * with the sections of the benches it does not run (cluster_results.json,
+ * cache_results.json; see _sections.ts), which `deno task
+ * bench:report:sections` re-renders alone.
  *
  * Settings (environment): `BENCH_ROUNDS` (11), `BENCH_CELL_MS` (200 ms per
  * client and workload per round), `BENCH_WARMUP_MS` (150), `BENCH_HEAP_OPS`
@@ -30,7 +33,7 @@ import type { Ceiling, Report, RuntimeRun } from "./_report_data.ts";
 import { targets } from "./_report_data.ts";
 import { describePinning, onClientCore, pinServer } from "./_pin.ts";
 import { renderMarkdown, renderSvg } from "./_render.ts";
-import { renderClusterSection } from "./_cluster_render.ts";
+import { renderJsonSections } from "./_sections.ts";
 
 const benchDir = `${import.meta.dirname}/`;
 const root = `${dirname(import.meta.dirname!)}/`;
@@ -353,8 +356,7 @@ try {
   };
   await Deno.writeTextFile(
     `${benchDir}RESULTS.md`,
-    renderMarkdown(report) +
-      await renderClusterSection(`${benchDir}cluster_results.json`),
+    renderMarkdown(report) + await renderJsonSections(benchDir),
   );
   await Deno.writeTextFile(`${benchDir}results.svg`, renderSvg(report));
 
