@@ -142,6 +142,21 @@ describe("HashCommands against a real redis-server", () => {
       );
 
       test(
+        `Client.hstrlen() measures a field's value in bytes under RESP${protocol}`,
+        T,
+        async () => {
+          const key = k("hstrlen");
+          await redis.hset(key, { name: "Ada", city: "Zürich", n: 12345 });
+          assert.equal(await redis.hstrlen(key, "name"), 3);
+          assert.equal(await redis.hstrlen(key, "city"), 7);
+          assert.equal(await redis.hstrlen(key, "n"), 5);
+          assert.equal(await redis.hstrlen(key, "missing"), 0);
+          assert.equal(await redis.hstrlen(k("hstrlen:none"), "name"), 0);
+          assert.throws(() => redis.hstrlen(key, null as never), TypeError);
+        },
+      );
+
+      test(
         `Client.hincrby() and hincrbyfloat() return numbers under RESP${protocol}`,
         T,
         async () => {

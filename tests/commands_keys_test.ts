@@ -104,6 +104,25 @@ describe("KeyCommands against a real redis-server", () => {
       );
 
       test(
+        `Client.expiretime() and pexpiretime() read absolute expiries under RESP${protocol}`,
+        T,
+        async () => {
+          const key = k("expiretime");
+          assert.equal(await redis.expiretime(key), -2);
+          assert.equal(await redis.pexpiretime(key), -2);
+          await redis.set(key, "v");
+          assert.equal(await redis.expiretime(key), -1);
+          assert.equal(await redis.pexpiretime(key), -1);
+          const at = Date.now() + 100_000;
+          await redis.pexpireat(key, at);
+          assert.equal(await redis.pexpiretime(key), at);
+          assert.equal(await redis.expiretime(key), Math.round(at / 1000));
+          assert.throws(() => redis.expiretime(42 as never), TypeError);
+          assert.throws(() => redis.pexpiretime(null as never), TypeError);
+        },
+      );
+
+      test(
         `Client.expireat() and pexpireat() set absolute expiries under RESP${protocol}`,
         T,
         async () => {

@@ -52,6 +52,35 @@ describe("ListCommands against a real redis-server", () => {
       );
 
       test(
+        `Client.lpushx() and rpushx() push only onto existing lists under RESP${protocol}`,
+        T,
+        async () => {
+          const key = k("pushx");
+          assert.equal(await redis.lpushx(key, "a"), 0);
+          assert.equal(await redis.rpushx(key, "a", "b"), 0);
+          assert.equal(await redis.exists(key), 0);
+          await redis.rpush(key, "m");
+          assert.equal(await redis.lpushx(key, "b", "a"), 3);
+          assert.equal(await redis.rpushx(key, "y", 7), 5);
+          assert.deepEqual(await redis.lrange(key, 0, -1), [
+            "a",
+            "b",
+            "m",
+            "y",
+            "7",
+          ]);
+          await redis.set(k("pushx:string"), "s");
+          await assert.rejects(
+            redis.lpushx(k("pushx:string"), "a"),
+            ReplyError,
+          );
+          assert.throws(() => redis.lpushx(key), /at least one element/);
+          assert.throws(() => redis.rpushx(key), TypeError);
+          assert.throws(() => redis.rpushx(key, null as never), TypeError);
+        },
+      );
+
+      test(
         `Client.lpop() and rpop() return a string or null under RESP${protocol}`,
         T,
         async () => {

@@ -362,6 +362,39 @@ describe("ServerCommands against a real redis-server", () => {
       );
 
       test(
+        `Client.objectIdletime(), objectFreq() and objectRefcount() read a key's statistics or null under RESP${protocol}`,
+        T,
+        async () => {
+          const key = k("obj");
+          await redis.set(key, "hello");
+          const payload = (await redis.dump(key))!;
+          await redis.restore(key, 0, payload, {
+            replace: true,
+            idletime: 1_000,
+          });
+          const idle = await redis.objectIdletime(key);
+          assert.ok(idle !== null && idle >= 1_000 && idle < 1_010, `${idle}`);
+          assert.equal(await redis.objectIdletime(k("obj:none")), null);
+          assert.equal(await redis.objectRefcount(key), 1);
+          assert.equal(await redis.objectRefcount(k("obj:none")), null);
+          await assert.rejects(redis.objectFreq(key), ReplyError);
+          const { "maxmemory-policy": policy } = await redis.configGet(
+            "maxmemory-policy",
+          );
+          await redis.configSet("maxmemory-policy", "allkeys-lfu");
+          try {
+            await redis.restore(key, 0, payload, { replace: true, freq: 42 });
+            assert.equal(await redis.objectFreq(key), 42);
+            assert.equal(await redis.objectFreq(k("obj:none")), null);
+            await assert.rejects(redis.objectIdletime(key), ReplyError);
+          } finally {
+            await redis.configSet("maxmemory-policy", policy);
+          }
+          assert.throws(() => redis.objectFreq(1 as never), TypeError);
+        },
+      );
+
+      test(
         `Lease.wait() answers for the lease's own writes; Client.wait() is refused, under RESP${protocol}`,
         T,
         async () => {

@@ -22,6 +22,8 @@ export interface Command<T> {
   readonly map: ReplyMapper<T>;
   /** Read bulk strings in the reply as `Uint8Array` (DUMP, binary values). */
   readonly bytes?: boolean;
+  /** Its keys carry the client's `keyPrefix` already (internal). */
+  readonly prefixed?: boolean;
 }
 
 /** Builds a {@linkcode Command}. */

@@ -22,21 +22,49 @@ export function unexpected(what: string, reply: RespValue): never {
 /** The reply as it came. */
 export const asIs = (reply: RespValue): RespValue => reply;
 
-/** A string or null (bulk string replies). */
-export function toStringOrNull(reply: RespValue): string | null {
-  if (reply === null || typeof reply === "string") return reply;
-  if (reply instanceof Uint8Array) return textDecoder.decode(reply);
+/*
+ * Two kinds of string replies. A value the application stored (a string's
+ * value, an element, a member, a hash value, a key) goes through the
+ * `toValue` mappers: in text mode it is the string the decoder made, in
+ * bytes mode (`withOptions({ bytes: true })`) the `Uint8Array` it made,
+ * passed through untouched. Their return types say `string`, the text-mode
+ * promise of the builders; `BytesReplies` types what the bytes view
+ * returns. Text the server makes or that names something (status words,
+ * stream IDs, TYPE's answer, INFO, group names, a record's field names)
+ * goes through the `toText` mappers, which decode bytes. Both test for a
+ * string first, so text mode pays nothing for bytes mode.
+ */
+
+/** A bulk-string value: a string, or in bytes mode the bytes as they came. */
+export function toValue(reply: RespValue): string {
+  if (typeof reply === "string") return reply;
+  if (reply instanceof Uint8Array) return reply as unknown as string;
   return unexpected("a string", reply);
 }
 
-/** A string. */
-export function toString(reply: RespValue): string {
+/** A bulk-string value or null (GET of a missing key). */
+export function toValueOrNull(reply: RespValue): string | null {
+  if (reply === null || typeof reply === "string") return reply;
+  if (reply instanceof Uint8Array) return reply as unknown as string;
+  return unexpected("a string", reply);
+}
+
+/** Text: always a string, bytes decoded as UTF-8 (IDs, names, status). */
+export function toText(reply: RespValue): string {
   if (typeof reply === "string") return reply;
   if (reply instanceof Uint8Array) return textDecoder.decode(reply);
   return unexpected("a string", reply);
 }
 
-/** A number (integer replies). */
+/** Text or null. */
+export function toTextOrNull(reply: RespValue): string | null {
+  return reply === null ? null : toText(reply);
+}
+
+/**
+ * A number: an integer reply, or a number sent as a bulk string (a string,
+ * or bytes in bytes mode: INCRBYFLOAT, TIME).
+ */
 export function toNumber(reply: RespValue): number {
   if (typeof reply === "number") return reply;
   if (typeof reply === "bigint") return Number(reply);
@@ -44,6 +72,10 @@ export function toNumber(reply: RespValue): number {
     typeof reply === "string" && reply !== "" && !Number.isNaN(Number(reply))
   ) {
     return Number(reply);
+  }
+  if (reply instanceof Uint8Array) {
+    const text = textDecoder.decode(reply);
+    if (text !== "" && !Number.isNaN(Number(text))) return Number(text);
   }
   return unexpected("a number", reply);
 }
@@ -73,17 +105,36 @@ export function toNumberOrNull(reply: RespValue): number | null {
   return reply === null ? null : toNumber(reply);
 }
 
-/** A list of strings (an array, or a RESP3 set). */
-export function toStrings(reply: RespValue): string[] {
+/** A list of values (an array, or a RESP3 set). */
+export function toValues(reply: RespValue): string[] {
   if (Array.isArray(reply) || reply instanceof Set) {
-    return Array.from(reply, (item: RespValue) => toString(item));
+    return Array.from(reply, (item: RespValue) => toValue(item));
   }
   return unexpected("an array", reply);
 }
 
-/** A list whose items are each a string or null (MGET, HMGET). */
-export function toStringOrNullEach(reply: RespValue): (string | null)[] {
-  if (Array.isArray(reply)) return reply.map((item) => toStringOrNull(item));
+/** A list whose items are each a value or null (MGET, HMGET, SORT). */
+export function toValueOrNullEach(reply: RespValue): (string | null)[] {
+  if (Array.isArray(reply)) return reply.map((item) => toValueOrNull(item));
+  return unexpected("an array", reply);
+}
+
+/** A list of values, or null (LPOP with a count on a missing key). */
+export function toValuesOrNull(reply: RespValue): string[] | null {
+  return reply === null ? null : toValues(reply);
+}
+
+/** A list of text (an array, or a RESP3 set). */
+export function toTexts(reply: RespValue): string[] {
+  if (Array.isArray(reply) || reply instanceof Set) {
+    return Array.from(reply, (item: RespValue) => toText(item));
+  }
+  return unexpected("an array", reply);
+}
+
+/** A list whose items are each text or null (GEOHASH). */
+export function toTextOrNullEach(reply: RespValue): (string | null)[] {
+  if (Array.isArray(reply)) return reply.map((item) => toTextOrNull(item));
   return unexpected("an array", reply);
 }
 
@@ -107,33 +158,59 @@ export function setField<T>(
 }
 
 /**
- * A record of strings from a flat field/value array (RESP2) or a map
- * (RESP3): HGETALL, CONFIG GET.
+ * A record from a flat field/value array (RESP2) or a map (RESP3), field
+ * names read as text (they become property names), values by `value`.
  */
-export function toRecord(reply: RespValue): Record<string, string> {
+function toRecord(
+  reply: RespValue,
+  value: (reply: RespValue) => string,
+): Record<string, string> {
   const record: Record<string, string> = {};
   if (reply instanceof Map) {
-    for (const [field, v] of reply) {
-      setField(record, toString(field), toString(v));
-    }
+    for (const [field, v] of reply) setField(record, toText(field), value(v));
     return record;
   }
   if (Array.isArray(reply) && reply.length % 2 === 0) {
     for (let i = 0; i < reply.length; i += 2) {
-      setField(record, toString(reply[i]), toString(reply[i + 1]));
+      setField(record, toText(reply[i]), value(reply[i + 1]));
     }
     return record;
   }
   return unexpected("a map or a flat array of pairs", reply);
 }
 
-/** A list of strings, or null (LPOP with a count on a missing key). */
-export function toStringsOrNull(reply: RespValue): string[] | null {
-  return reply === null ? null : toStrings(reply);
+/** A record of values by field name (HGETALL). */
+export function toValueRecord(reply: RespValue): Record<string, string> {
+  return toRecord(reply, toValue);
+}
+
+/** A record of text by name (CONFIG GET). */
+export function toTextRecord(reply: RespValue): Record<string, string> {
+  return toRecord(reply, toText);
 }
 
 /** A list of booleans from 0/1 integers or RESP3 booleans (SMISMEMBER). */
 export function toBooleans(reply: RespValue): boolean[] {
   if (Array.isArray(reply)) return reply.map((item) => toBoolean(item));
   return unexpected("an array", reply);
+}
+
+/**
+ * The name/value pairs of a flat array (RESP2) or a map (RESP3), names
+ * read as strings, values as they came: the records of FUNCTION LIST and
+ * the like.
+ */
+export function toPairs(reply: RespValue): Map<string, RespValue> {
+  const out = new Map<string, RespValue>();
+  if (reply instanceof Map) {
+    for (const [name, v] of reply) out.set(toText(name), v);
+    return out;
+  }
+  if (Array.isArray(reply) && reply.length % 2 === 0) {
+    for (let i = 0; i < reply.length; i += 2) {
+      out.set(toText(reply[i]), reply[i + 1]);
+    }
+    return out;
+  }
+  return unexpected("a map or a flat array of pairs", reply);
 }

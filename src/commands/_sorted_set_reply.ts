@@ -7,22 +7,32 @@
  */
 
 import type { RespValue } from "../resp/decode.ts";
-import { toString, unexpected } from "./_reply.ts";
+import { toValue, unexpected } from "./_reply.ts";
 
-/** A member of a sorted set with its score. */
-export interface ScoredMember {
+/**
+ * A member of a sorted set with its score.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
+ */
+export interface ScoredMember<V extends string | Uint8Array = string> {
   /** The member. */
-  member: string;
+  member: V;
   /** Its score. */
   score: number;
 }
 
-/** A member popped by BZPOPMIN or BZPOPMAX, with its key and score. */
-export interface PoppedScoredMember {
+/**
+ * A member popped by BZPOPMIN or BZPOPMAX, with its key and score.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
+ */
+export interface PoppedScoredMember<V extends string | Uint8Array = string> {
   /** The key the member was popped from. */
-  key: string;
+  key: V;
   /** The member. */
-  member: string;
+  member: V;
   /** Its score. */
   score: number;
 }
@@ -71,13 +81,13 @@ export function toScoredMembers(reply: RespValue): ScoredMember[] {
       if (!Array.isArray(pair) || pair.length !== 2) {
         return unexpected("a [member, score] pair", pair);
       }
-      return { member: toString(pair[0]), score: toScore(pair[1]) };
+      return { member: toValue(pair[0]), score: toScore(pair[1]) };
     });
   }
   if (reply.length % 2 !== 0) return unexpected("member, score pairs", reply);
   const members: ScoredMember[] = [];
   for (let i = 0; i < reply.length; i += 2) {
-    members.push({ member: toString(reply[i]), score: toScore(reply[i + 1]) });
+    members.push({ member: toValue(reply[i]), score: toScore(reply[i + 1]) });
   }
   return members;
 }
@@ -89,8 +99,8 @@ export function toPoppedScoredMember(
   if (reply === null) return null;
   if (Array.isArray(reply) && reply.length === 3) {
     return {
-      key: toString(reply[0]),
-      member: toString(reply[1]),
+      key: toValue(reply[0]),
+      member: toValue(reply[1]),
       score: toScore(reply[2]),
     };
   }

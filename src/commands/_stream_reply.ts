@@ -11,34 +11,52 @@ import {
   setField,
   toNumber,
   toNumberOrNull,
-  toString,
-  toStringOrNull,
+  toText,
+  toTextOrNull,
+  toValue,
 } from "./_reply.ts";
 
-/** One stream entry. */
-export interface StreamMessage {
+/**
+ * One stream entry. Its ID and field names are text in bytes mode too.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
+ */
+export interface StreamMessage<V extends string | Uint8Array = string> {
   /** The entry ID, such as `"1700000000000-0"`. */
   id: string;
   /** The entry's fields and values. */
-  fields: Record<string, string>;
+  fields: Record<string, V>;
 }
 
 /**
  * One entry read by XREADGROUP. When a consumer re-reads its pending
  * entries (an ID other than `">"`), an entry deleted since it was delivered
  * comes back with `fields` null.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
  */
-export interface StreamGroupMessage {
+export interface StreamGroupMessage<V extends string | Uint8Array = string> {
   /** The entry ID. */
   id: string;
   /** The entry's fields and values; null when the entry was deleted. */
-  fields: Record<string, string> | null;
+  fields: Record<string, V> | null;
 }
 
-/** The entries read from one stream by XREAD or XREADGROUP. */
-export interface StreamRead<M = StreamMessage> {
+/**
+ * The entries read from one stream by XREAD or XREADGROUP.
+ *
+ * @typeParam M The entries' type.
+ * @typeParam K The key's type: `string`, or `Uint8Array` from a view made
+ * by `withOptions({ bytes: true })`.
+ */
+export interface StreamRead<
+  M = StreamMessage,
+  K extends string | Uint8Array = string,
+> {
   /** The stream's key. */
-  key: string;
+  key: K;
   /** The entries, oldest first. */
   messages: M[];
 }
@@ -67,12 +85,17 @@ export interface XPendingEntry {
   deliveries: number;
 }
 
-/** The reply of XAUTOCLAIM. */
-export interface XAutoClaimResult {
+/**
+ * The reply of XAUTOCLAIM.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
+ */
+export interface XAutoClaimResult<V extends string | Uint8Array = string> {
   /** The ID to pass as `start` to continue the scan; `"0-0"` when done. */
   next: string;
   /** The entries claimed. */
-  messages: StreamMessage[];
+  messages: StreamMessage<V>[];
   /** IDs that were pending but no longer exist; they left the PEL. */
   deleted: string[];
 }
@@ -87,8 +110,13 @@ export interface XAutoClaimIdsResult {
   deleted: string[];
 }
 
-/** The main fields of XINFO STREAM. */
-export interface XInfoStream {
+/**
+ * The main fields of XINFO STREAM.
+ *
+ * @typeParam V `string`, or `Uint8Array` from a view made by
+ * `withOptions({ bytes: true })`.
+ */
+export interface XInfoStream<V extends string | Uint8Array = string> {
   /** The number of entries. */
   length: number;
   /** Keys in the underlying radix tree. */
@@ -106,9 +134,9 @@ export interface XInfoStream {
   /** The first ID recorded (Redis 7.0 and later). */
   recordedFirstEntryId?: string;
   /** The first entry, or null when the stream is empty. */
-  firstEntry: StreamMessage | null;
+  firstEntry: StreamMessage<V> | null;
   /** The last entry, or null when the stream is empty. */
-  lastEntry: StreamMessage | null;
+  lastEntry: StreamMessage<V> | null;
 }
 
 /** One consumer group, from XINFO GROUPS. */
@@ -159,12 +187,12 @@ function array(reply: RespValue, what: string): RespValue[] {
 function pairs(reply: RespValue): Map<string, RespValue> {
   const out = new Map<string, RespValue>();
   if (reply instanceof Map) {
-    for (const [name, v] of reply) out.set(toString(name), v);
+    for (const [name, v] of reply) out.set(toText(name), v);
     return out;
   }
   if (Array.isArray(reply) && reply.length % 2 === 0) {
     for (let i = 0; i < reply.length; i += 2) {
-      out.set(toString(reply[i]), reply[i + 1]);
+      out.set(toText(reply[i]), reply[i + 1]);
     }
     return out;
   }
@@ -173,7 +201,7 @@ function pairs(reply: RespValue): Map<string, RespValue> {
 
 function fieldsOf(reply: RespValue): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const [name, v] of pairs(reply)) setField(fields, name, toString(v));
+  for (const [name, v] of pairs(reply)) setField(fields, name, toValue(v));
   return fields;
 }
 
@@ -184,7 +212,7 @@ function fieldsOrNull(reply: RespValue): Record<string, string> | null {
 /** An entry: `[id, [field, value, ...]]`. */
 function toMessage(reply: RespValue): StreamMessage {
   const [id, fields] = array(reply, "an entry");
-  return { id: toString(id), fields: fieldsOf(fields) };
+  return { id: toText(id), fields: fieldsOf(fields) };
 }
 
 /** An entry or null (XINFO STREAM's first and last entries). */
@@ -220,18 +248,18 @@ export function toStreamGroupReads(
     key,
     messages: array(messages, "a list of entries").map((item) => {
       const [id, fields] = array(item, "an entry");
-      return { id: toString(id), fields: fieldsOrNull(fields) };
+      return { id: toText(id), fields: fieldsOrNull(fields) };
     }),
   }));
 }
 
 function streamsOf(reply: RespValue): [string, RespValue][] {
   if (reply instanceof Map) {
-    return Array.from(reply, ([key, v]) => [toString(key), v]);
+    return Array.from(reply, ([key, v]) => [toValue(key), v]);
   }
   return array(reply, "a list of streams").map((item) => {
     const [key, messages] = array(item, "a stream");
-    return [toString(key), messages];
+    return [toValue(key), messages];
   });
 }
 
@@ -240,13 +268,13 @@ export function toPendingSummary(reply: RespValue): XPendingSummary {
   const [count, smallest, greatest, consumers] = array(reply, "a summary");
   return {
     count: toNumber(count),
-    smallest: toStringOrNull(smallest),
-    greatest: toStringOrNull(greatest),
+    smallest: toTextOrNull(smallest),
+    greatest: toTextOrNull(greatest),
     consumers: consumers === null
       ? []
       : array(consumers, "a list of consumers").map((item) => {
         const [name, n] = array(item, "a consumer");
-        return { name: toString(name), count: toNumber(n) };
+        return { name: toText(name), count: toNumber(n) };
       }),
   };
 }
@@ -256,8 +284,8 @@ export function toPendingEntries(reply: RespValue): XPendingEntry[] {
   return array(reply, "a list of pending entries").map((item) => {
     const [id, consumer, idle, deliveries] = array(item, "a pending entry");
     return {
-      id: toString(id),
-      consumer: toString(consumer),
+      id: toText(id),
+      consumer: toText(consumer),
       idle: toNumber(idle),
       deliveries: toNumber(deliveries),
     };
@@ -267,14 +295,14 @@ export function toPendingEntries(reply: RespValue): XPendingEntry[] {
 function deletedOf(reply: RespValue | undefined): string[] {
   // Redis 6.2 has no third element.
   if (reply === undefined || reply === null) return [];
-  return array(reply, "a list of IDs").map(toString);
+  return array(reply, "a list of IDs").map(toText);
 }
 
 /** XAUTOCLAIM: `[next, entries, deleted]`. */
 export function toAutoClaim(reply: RespValue): XAutoClaimResult {
   const [next, messages, deleted] = array(reply, "an XAUTOCLAIM reply");
   return {
-    next: toString(next),
+    next: toText(next),
     messages: toMessages(messages),
     deleted: deletedOf(deleted),
   };
@@ -284,14 +312,14 @@ export function toAutoClaim(reply: RespValue): XAutoClaimResult {
 export function toAutoClaimIds(reply: RespValue): XAutoClaimIdsResult {
   const [next, ids, deleted] = array(reply, "an XAUTOCLAIM reply");
   return {
-    next: toString(next),
-    ids: array(ids, "a list of IDs").map(toString),
+    next: toText(next),
+    ids: array(ids, "a list of IDs").map(toText),
     deleted: deletedOf(deleted),
   };
 }
 
 function optionalString(v: RespValue | undefined): string | undefined {
-  return v === undefined ? undefined : toString(v);
+  return v === undefined ? undefined : toText(v);
 }
 
 function optionalNumber(v: RespValue | undefined): number | undefined {
@@ -306,7 +334,7 @@ export function toInfoStream(reply: RespValue): XInfoStream {
     radixTreeKeys: toNumber(need(info, "radix-tree-keys")),
     radixTreeNodes: toNumber(need(info, "radix-tree-nodes")),
     groups: toNumber(need(info, "groups")),
-    lastGeneratedId: toString(need(info, "last-generated-id")),
+    lastGeneratedId: toText(need(info, "last-generated-id")),
     firstEntry: toMessageOrNull(info.get("first-entry") ?? null),
     lastEntry: toMessageOrNull(info.get("last-entry") ?? null),
   };
@@ -334,10 +362,10 @@ export function toInfoGroups(reply: RespValue): XInfoGroup[] {
   return array(reply, "a list of groups").map((item) => {
     const group = pairs(item);
     return {
-      name: toString(need(group, "name")),
+      name: toText(need(group, "name")),
       consumers: toNumber(need(group, "consumers")),
       pending: toNumber(need(group, "pending")),
-      lastDeliveredId: toString(need(group, "last-delivered-id")),
+      lastDeliveredId: toText(need(group, "last-delivered-id")),
       entriesRead: toNumberOrNull(group.get("entries-read") ?? null),
       lag: toNumberOrNull(group.get("lag") ?? null),
     };
@@ -349,7 +377,7 @@ export function toInfoConsumers(reply: RespValue): XInfoConsumer[] {
   return array(reply, "a list of consumers").map((item) => {
     const consumer = pairs(item);
     const out: XInfoConsumer = {
-      name: toString(need(consumer, "name")),
+      name: toText(need(consumer, "name")),
       pending: toNumber(need(consumer, "pending")),
       idle: toNumber(need(consumer, "idle")),
     };
@@ -361,5 +389,5 @@ export function toInfoConsumers(reply: RespValue): XInfoConsumer[] {
 
 /** A list of IDs (XCLAIM with JUSTID). */
 export function toIds(reply: RespValue): string[] {
-  return array(reply, "a list of IDs").map(toString);
+  return array(reply, "a list of IDs").map(toText);
 }

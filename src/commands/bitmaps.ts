@@ -216,4 +216,58 @@ export class BitmapCommands {
     if (unit !== undefined) args.push(unitArg("BITPOS", unit));
     return command(args, toNumber);
   }
+
+  /**
+   * BITOP: combines strings bit by bit (AND, OR, XOR) or inverts one (NOT),
+   * storing the result at `destination`. Shorter strings count as padded
+   * with zero bytes.
+   *
+   * @example Users active on both days
+   * ```ts ignore
+   * await redis.bitop("and", "active:both", "active:mon", "active:tue");
+   * await redis.bitcount("active:both");
+   * ```
+   *
+   * @param operation `"and"`, `"or"`, `"xor"`, or `"not"` (exactly one
+   * source).
+   * @param destination The key to store at.
+   * @param sources The keys to combine (at least one).
+   * @returns The length of the stored string in bytes (that of the longest
+   * source).
+   * @throws {TypeError} When the operation is unknown, there is no source,
+   * or `"not"` is given more than one.
+   */
+  bitop(
+    operation: "and" | "or" | "xor" | "not",
+    destination: RedisKey,
+    ...sources: RedisKey[]
+  ): Command<number> {
+    if (
+      operation !== "and" && operation !== "or" && operation !== "xor" &&
+      operation !== "not"
+    ) {
+      throw new TypeError(
+        `Cannot build BITOP as operation must be "and", "or", "xor" or "not", got ${
+          typeof operation === "string"
+            ? JSON.stringify(operation)
+            : typeof operation
+        }`,
+      );
+    }
+    const list = keyList("BITOP", sources);
+    if (operation === "not" && list.length !== 1) {
+      throw new TypeError(
+        `Cannot build BITOP as operation "not" takes exactly one source, got ${list.length}`,
+      );
+    }
+    return command(
+      [
+        "BITOP",
+        operation.toUpperCase(),
+        key("destination", destination),
+        ...list,
+      ],
+      toNumber,
+    );
+  }
 }

@@ -1,13 +1,16 @@
 /**
  * CLIENT commands that read or act on the server's connections: ID,
- * GETNAME, LIST and KILL. (CLIENT SETNAME and the others that change the
- * connection's own state belong on a lease, sent with `send()`.)
+ * GETNAME, SETNAME, LIST and KILL. CLIENT SETNAME changes the state of the
+ * connection it runs on, so only a lease sends it (the client refuses it,
+ * and a lease sets the name back on release); the other CLIENT commands
+ * that change a connection's own state belong on a lease, sent with
+ * `send()`.
  *
  * @module
  */
 
 import { type Command, command, int } from "./_command.ts";
-import { setField, toNumber, toString, toStringOrNull } from "./_reply.ts";
+import { setField, toNumber, toOk, toText, toTextOrNull } from "./_reply.ts";
 import { text } from "./server.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
@@ -73,7 +76,7 @@ function clientType(command: string, type: unknown): ClientType {
 /** CLIENT LIST: one line per connection of space-separated `field=value`. */
 function toClientList(reply: RespValue): ClientInfo[] {
   const clients: ClientInfo[] = [];
-  for (const raw of toString(reply).split("\n")) {
+  for (const raw of toText(reply).split("\n")) {
     const line = raw.trim();
     if (line === "") continue;
     const client: ClientInfo = {};
@@ -106,7 +109,45 @@ export class ClientCommands {
    * @returns The name, or null when it has none.
    */
   clientGetname(): Command<string | null> {
-    return command(["CLIENT", "GETNAME"], toStringOrNull);
+    return command(["CLIENT", "GETNAME"], toTextOrNull);
+  }
+
+  /**
+   * CLIENT SETNAME: names the connection that runs the command, as CLIENT
+   * LIST shows it. The name is connection state: the client refuses the
+   * command on its shared connections (with a `TypeError`, as do pipelines
+   * and transactions on them); send it on a lease, which sets the name back
+   * (to the `name` option, or none) when it is released.
+   *
+   * @example Naming a leased connection while it does a job
+   * ```ts ignore
+   * await using conn = await redis.acquire();
+   * await conn.clientSetname("report-builder");
+   * await conn.clientGetname(); // "report-builder"
+   * ```
+   *
+   * @param name The name: printable ASCII without spaces; `""` removes it.
+   * @returns `"OK"`.
+   * @throws {TypeError} When the name is not a string or has spaces,
+   * newlines or other characters outside printable ASCII.
+   */
+  clientSetname(name: string): Command<"OK"> {
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot build CLIENT SETNAME as name must be a string, got ${
+          name === null ? "null" : typeof name
+        }`,
+      );
+    }
+    // The server's own rule: every character from "!" to "~".
+    if (!/^[!-~]*$/.test(name)) {
+      throw new TypeError(
+        `Cannot build CLIENT SETNAME as name must be printable ASCII without spaces, got ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+    return command(["CLIENT", "SETNAME", name], toOk);
   }
 
   /**

@@ -16,11 +16,11 @@ import {
 import {
   toBoolean,
   toNumber,
-  toRecord,
-  toString,
-  toStringOrNull,
-  toStringOrNullEach,
-  toStrings,
+  toValue,
+  toValueOrNull,
+  toValueOrNullEach,
+  toValueRecord,
+  toValues,
 } from "./_reply.ts";
 import { finite, flattenPairs, type Pairs } from "./_args.ts";
 import { ProtocolError } from "../errors.ts";
@@ -54,7 +54,7 @@ function toFieldValuePairs(reply: RespValue): [string, string][] {
           "Cannot read the HRANDFIELD reply as a [field, value] pair was expected",
         );
       }
-      pairs.push([toString(pair[0]), toString(pair[1])]);
+      pairs.push([toValue(pair[0]), toValue(pair[1])]);
     }
     return pairs;
   }
@@ -64,7 +64,7 @@ function toFieldValuePairs(reply: RespValue): [string, string][] {
     );
   }
   for (let i = 0; i < reply.length; i += 2) {
-    pairs.push([toString(reply[i]), toString(reply[i + 1])]);
+    pairs.push([toValue(reply[i]), toValue(reply[i + 1])]);
   }
   return pairs;
 }
@@ -134,7 +134,7 @@ export class HashCommands {
   hget(k: RedisKey, field: RedisValue): Command<string | null> {
     return command(
       ["HGET", key("key", k), value("field", field)],
-      toStringOrNull,
+      toValueOrNull,
     );
   }
 
@@ -149,7 +149,7 @@ export class HashCommands {
   hmget(k: RedisKey, ...fields: RedisValue[]): Command<(string | null)[]> {
     return command(
       ["HMGET", key("key", k), ...fieldList("HMGET", fields)],
-      toStringOrNullEach,
+      toValueOrNullEach,
     );
   }
 
@@ -160,7 +160,7 @@ export class HashCommands {
    * @returns The fields and values; `{}` when the key does not exist.
    */
   hgetall(k: RedisKey): Command<Record<string, string>> {
-    return command(["HGETALL", key("key", k)], toRecord);
+    return command(["HGETALL", key("key", k)], toValueRecord);
   }
 
   /**
@@ -189,6 +189,23 @@ export class HashCommands {
       ["HEXISTS", key("key", k), value("field", field)],
       toBoolean,
     );
+  }
+
+  /**
+   * HSTRLEN: the length in bytes of the value of a field of a hash.
+   *
+   * @example Measuring a field's value
+   * ```ts ignore
+   * await redis.hset("user:1", { name: "Ada" });
+   * await redis.hstrlen("user:1", "name"); // 3
+   * ```
+   *
+   * @param k The key.
+   * @param field The field.
+   * @returns The length; 0 when the field or the key is missing.
+   */
+  hstrlen(k: RedisKey, field: RedisValue): Command<number> {
+    return command(["HSTRLEN", key("key", k), value("field", field)], toNumber);
   }
 
   /**
@@ -246,7 +263,7 @@ export class HashCommands {
    * @returns The fields; `[]` when the key does not exist.
    */
   hkeys(k: RedisKey): Command<string[]> {
-    return command(["HKEYS", key("key", k)], toStrings);
+    return command(["HKEYS", key("key", k)], toValues);
   }
 
   /**
@@ -256,7 +273,7 @@ export class HashCommands {
    * @returns The values; `[]` when the key does not exist.
    */
   hvals(k: RedisKey): Command<string[]> {
-    return command(["HVALS", key("key", k)], toStrings);
+    return command(["HVALS", key("key", k)], toValues);
   }
 
   /**
@@ -276,7 +293,7 @@ export class HashCommands {
    * @returns A field, or null when the key does not exist.
    */
   hrandfield(k: RedisKey): Command<string | null> {
-    return command(["HRANDFIELD", key("key", k)], toStringOrNull);
+    return command(["HRANDFIELD", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -296,7 +313,7 @@ export class HashCommands {
   hrandfieldCount(k: RedisKey, count: number): Command<string[]> {
     return command(
       ["HRANDFIELD", key("key", k), int("count", count)],
-      toStrings,
+      toValues,
     );
   }
 

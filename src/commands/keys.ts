@@ -12,13 +12,7 @@ import {
   key,
   type RedisKey,
 } from "./_command.ts";
-import {
-  toBoolean,
-  toNumber,
-  toOk,
-  toString,
-  toStringOrNull,
-} from "./_reply.ts";
+import { toBoolean, toNumber, toOk, toText, toValueOrNull } from "./_reply.ts";
 import { ProtocolError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
@@ -283,6 +277,40 @@ export class KeyCommands {
   }
 
   /**
+   * EXPIRETIME: when a key expires, as a Unix time in seconds.
+   *
+   * @example Reading an absolute expiry
+   * ```ts ignore
+   * await redis.set("session", "x", { exat: 1_900_000_000 });
+   * await redis.expiretime("session"); // 1900000000
+   * ```
+   *
+   * @param k The key.
+   * @returns Seconds since the Unix epoch, -1 when the key has no expiry,
+   * -2 when it is missing.
+   */
+  expiretime(k: RedisKey): Command<number> {
+    return command(["EXPIRETIME", key("key", k)], toNumber);
+  }
+
+  /**
+   * PEXPIRETIME: when a key expires, as a Unix time in milliseconds.
+   *
+   * @example Turning the expiry into a Date
+   * ```ts ignore
+   * const at = await redis.pexpiretime("session");
+   * if (at >= 0) console.log(new Date(at));
+   * ```
+   *
+   * @param k The key.
+   * @returns Milliseconds since the Unix epoch, -1 when the key has no
+   * expiry, -2 when it is missing.
+   */
+  pexpiretime(k: RedisKey): Command<number> {
+    return command(["PEXPIRETIME", key("key", k)], toNumber);
+  }
+
+  /**
    * PERSIST: removes the time to live of a key.
    *
    * @param k The key.
@@ -301,7 +329,7 @@ export class KeyCommands {
    * (or a module's type name), or `"none"` when the key does not exist.
    */
   type(k: RedisKey): Command<string> {
-    return command(["TYPE", key("key", k)], toString);
+    return command(["TYPE", key("key", k)], toText);
   }
 
   /**
@@ -447,6 +475,6 @@ export class KeyCommands {
    * @returns A key, or null when the database is empty.
    */
   randomkey(): Command<string | null> {
-    return command(["RANDOMKEY"], toStringOrNull);
+    return command(["RANDOMKEY"], toValueOrNull);
   }
 }

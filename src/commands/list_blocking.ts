@@ -13,7 +13,7 @@ import {
   type ListEnd,
   listEnd,
 } from "./_collection_args.ts";
-import { toStringOrNull } from "./_reply.ts";
+import { toValueOrNull } from "./_reply.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import {
   lmpopArgs,
@@ -22,7 +22,7 @@ import {
   type PoppedElements,
   toPoppedElement,
   toPoppedElements,
-} from "./lists.ts";
+} from "./_list_args.ts";
 
 /** Blocking list commands: each waits for an element, up to `timeout`. */
 export class BlockingListCommands {
@@ -98,7 +98,7 @@ export class BlockingListCommands {
     ];
     const seconds = blockSeconds("BLMOVE", timeout);
     args.push(seconds);
-    return command(args, toStringOrNull);
+    return command(args, toValueOrNull);
   }
 
   /**

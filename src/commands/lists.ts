@@ -15,26 +15,35 @@ import {
 } from "./_command.ts";
 import {
   atLeast,
-  keyList,
   type ListEnd,
   listEnd,
   optionsOf,
   valueList,
 } from "./_collection_args.ts";
 import {
+  lmpopArgs,
+  type LMPopOptions,
+  type PoppedElements,
+  toPoppedElements,
+} from "./_list_args.ts";
+import {
   toNumber,
   toNumberOrNull,
   toOk,
-  toString,
-  toStringOrNull,
-  toStrings,
-  toStringsOrNull,
+  toValueOrNull,
+  toValues,
+  toValuesOrNull,
+  unexpected,
 } from "./_reply.ts";
-import { ProtocolError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
 
 export type { ListEnd } from "./_collection_args.ts";
+export type {
+  LMPopOptions,
+  PoppedElement,
+  PoppedElements,
+} from "./_list_args.ts";
 
 /** Options of LPOS. */
 export interface LPosOptions {
@@ -53,61 +62,9 @@ export interface LPosOptions {
   maxlen?: number;
 }
 
-/** Options of LMPOP and BLMPOP. */
-export interface LMPopOptions {
-  /**
-   * Pop up to this many elements (at least 1).
-   *
-   * @default {1}
-   */
-  count?: number;
-}
-
-/** One element popped by BLPOP or BRPOP, with the key it came from. */
-export interface PoppedElement {
-  /** The key the element was popped from. */
-  key: string;
-  /** The element. */
-  element: string;
-}
-
-/** Elements popped by LMPOP or BLMPOP, with the key they came from. */
-export interface PoppedElements {
-  /** The key the elements were popped from. */
-  key: string;
-  /** The elements, in the order they were popped. */
-  elements: string[];
-}
-
-function shape(what: string, reply: RespValue): never {
-  throw new ProtocolError(
-    `Cannot read the reply as ${what} was expected, got ${
-      reply === null ? "null" : Array.isArray(reply) ? "an array" : typeof reply
-    }`,
-  );
-}
-
-/** `[key, element]` (BLPOP, BRPOP) or null when the wait timed out. */
-export function toPoppedElement(reply: RespValue): PoppedElement | null {
-  if (reply === null) return null;
-  if (Array.isArray(reply) && reply.length === 2) {
-    return { key: toString(reply[0]), element: toString(reply[1]) };
-  }
-  return shape("a [key, element] pair", reply);
-}
-
-/** `[key, [elements]]` (LMPOP, BLMPOP) or null when nothing was popped. */
-export function toPoppedElements(reply: RespValue): PoppedElements | null {
-  if (reply === null) return null;
-  if (Array.isArray(reply) && reply.length === 2) {
-    return { key: toString(reply[0]), elements: toStrings(reply[1]) };
-  }
-  return shape("a [key, elements] pair", reply);
-}
-
 function toNumbers(reply: RespValue): number[] {
   if (Array.isArray(reply)) return reply.map((item) => toNumber(item));
-  return shape("an array", reply);
+  return unexpected("an array", reply);
 }
 
 function lposArgs(
@@ -133,23 +90,6 @@ function lposArgs(
   if (maxlen !== undefined) {
     args.push("MAXLEN", atLeast(name, "maxlen", maxlen, 0));
   }
-  return args;
-}
-
-export function lmpopArgs(
-  name: string,
-  keys: RedisKey | readonly RedisKey[],
-  from: ListEnd,
-  options: LMPopOptions | undefined,
-): CommandArg[] {
-  const list = keyList(name, keys);
-  const args: CommandArg[] = [
-    list.length,
-    ...list,
-    listEnd(name, "from", from),
-  ];
-  const { count } = optionsOf(name, options);
-  if (count !== undefined) args.push("COUNT", atLeast(name, "count", count, 1));
   return args;
 }
 
@@ -185,13 +125,55 @@ export class ListCommands {
   }
 
   /**
+   * LPUSHX: inserts elements at the head of a list, only when the list
+   * exists.
+   *
+   * @example Pushing only onto an existing list
+   * ```ts ignore
+   * await redis.lpushx("recent", "a"); // 0: no list, nothing created
+   * await redis.rpush("recent", "b");
+   * await redis.lpushx("recent", "a"); // 2: a, b
+   * ```
+   *
+   * @param k The key.
+   * @param elements The elements (at least one).
+   * @returns The length of the list afterwards; 0 when the key is missing.
+   */
+  lpushx(k: RedisKey, ...elements: RedisValue[]): Command<number> {
+    return command(
+      ["LPUSHX", key("key", k), ...valueList("LPUSHX", "element", elements)],
+      toNumber,
+    );
+  }
+
+  /**
+   * RPUSHX: appends elements to the tail of a list, only when the list
+   * exists.
+   *
+   * @example Appending only to an existing list
+   * ```ts ignore
+   * await redis.rpushx("log", "x"); // 0 when "log" does not exist
+   * ```
+   *
+   * @param k The key.
+   * @param elements The elements (at least one).
+   * @returns The length of the list afterwards; 0 when the key is missing.
+   */
+  rpushx(k: RedisKey, ...elements: RedisValue[]): Command<number> {
+    return command(
+      ["RPUSHX", key("key", k), ...valueList("RPUSHX", "element", elements)],
+      toNumber,
+    );
+  }
+
+  /**
    * LPOP: removes and returns the first element of a list.
    *
    * @param k The key.
    * @returns The element, or null when the list is empty or missing.
    */
   lpop(k: RedisKey): Command<string | null> {
-    return command(["LPOP", key("key", k)], toStringOrNull);
+    return command(["LPOP", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -205,7 +187,7 @@ export class ListCommands {
   lpopCount(k: RedisKey, count: number): Command<string[] | null> {
     return command(
       ["LPOP", key("key", k), atLeast("LPOP", "count", count, 0)],
-      toStringsOrNull,
+      toValuesOrNull,
     );
   }
 
@@ -216,7 +198,7 @@ export class ListCommands {
    * @returns The element, or null when the list is empty or missing.
    */
   rpop(k: RedisKey): Command<string | null> {
-    return command(["RPOP", key("key", k)], toStringOrNull);
+    return command(["RPOP", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -230,7 +212,7 @@ export class ListCommands {
   rpopCount(k: RedisKey, count: number): Command<string[] | null> {
     return command(
       ["RPOP", key("key", k), atLeast("RPOP", "count", count, 0)],
-      toStringsOrNull,
+      toValuesOrNull,
     );
   }
 
@@ -246,7 +228,7 @@ export class ListCommands {
   lrange(k: RedisKey, start: number, stop: number): Command<string[]> {
     return command(
       ["LRANGE", key("key", k), int("start", start), int("stop", stop)],
-      toStrings,
+      toValues,
     );
   }
 
@@ -270,7 +252,7 @@ export class ListCommands {
   lindex(k: RedisKey, index: number): Command<string | null> {
     return command(
       ["LINDEX", key("key", k), int("index", index)],
-      toStringOrNull,
+      toValueOrNull,
     );
   }
 
@@ -437,7 +419,7 @@ export class ListCommands {
         listEnd("LMOVE", "from", from),
         listEnd("LMOVE", "to", to),
       ],
-      toStringOrNull,
+      toValueOrNull,
     );
   }
 

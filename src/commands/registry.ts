@@ -16,6 +16,11 @@ import {
   REQUEST_POLICIES,
   RESPONSE_POLICIES,
 } from "./_registry_data.ts";
+import {
+  parseKeySpec,
+  parseTimeout,
+  type TimeoutRule,
+} from "./_registry_parse.ts";
 
 /** What a command does to the connection it runs on, beyond its reply. */
 export type ConnectionEffect =
@@ -140,14 +145,6 @@ const UNCACHEABLE = new Set([
   "ZSCAN",
 ]);
 
-interface TimeoutRule {
-  /** An index into the args (negative: from the end), or the token before. */
-  readonly at: number | string;
-  readonly seconds: boolean;
-  /** Tokens that may precede the timeout's token, with their value counts. */
-  readonly before: ReadonlyMap<string, number>;
-}
-
 // Filled by load() on the first lookup.
 /** Top-level commands by upper- and lower-case name. */
 const names = new Map<string, CommandSpec>();
@@ -160,50 +157,6 @@ const all: CommandSpec[] = [];
  * connection state or may block, themselves or through a subcommand.
  */
 const careful = new Set<string>();
-
-function parseKeySpec(line: string): KeySpec {
-  const [begin, find, flagText] = line.split(" ");
-  const [a, b, c] = find.slice(1).split(":").map(Number);
-  const flags = Object.freeze(flagText ? flagText.split("+") : []);
-  const colon = begin.lastIndexOf(":");
-  return Object.freeze({
-    beginSearch: Object.freeze(
-      begin[0] === "i"
-        ? { type: "index", index: Number(begin.slice(1)) }
-        : begin[0] === "k"
-        ? {
-          type: "keyword",
-          keyword: begin.slice(1, colon),
-          startFrom: Number(begin.slice(colon + 1)),
-        }
-        : { type: "unknown" },
-    ) as BeginSearch,
-    findKeys: Object.freeze(
-      find[0] === "r"
-        ? { type: "range", lastKey: a, keyStep: b, limit: c }
-        : find[0] === "n"
-        ? { type: "keynum", keyNumIndex: a, firstKey: b, keyStep: c }
-        : { type: "unknown" },
-    ) as FindKeys,
-    access: flags.find((f) => /^R[OWM]$|^OW$/.test(f)) as KeyAccess | undefined,
-    flags,
-  });
-}
-
-function parseTimeout(text: string): TimeoutRule {
-  const [head, ...tokens] = text.split(" ");
-  const at = head.slice(1);
-  const before = new Map<string, number>();
-  for (const token of tokens) {
-    const eq = token.lastIndexOf("=");
-    before.set(token.slice(0, eq), Number(token.slice(eq + 1)));
-  }
-  return {
-    at: /^-?\d+$/.test(at) ? Number(at) : at,
-    seconds: head[0] === "s",
-    before,
-  };
-}
 
 function load(): void {
   const effects = EFFECTS.split(" ") as ConnectionEffect[];

@@ -9,15 +9,29 @@
  */
 
 import { int, key, type RedisKey } from "./_command.ts";
-import { toString } from "./_reply.ts";
+import { toText, toValue } from "./_reply.ts";
 import type { CommandOptions } from "../connection/_pending.ts";
 import type { ScoredMember } from "./sorted_sets.ts";
 import { ProtocolError } from "../errors.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
+import type { KeyPrefix } from "../_prefix.ts";
 
 /** Options of a `send()` call. */
-export interface SendOptions extends CommandOptions {}
+export interface SendOptions extends CommandOptions {
+  /**
+   * Return RESP3's containers in RESP2's shapes, so a reply reads the same
+   * under both protocols: a map as a flat `[key, value, ...]` array, a set
+   * as an array, a boolean as 1 or 0. What it cannot undo: RESP3 sends
+   * doubles (ZSCORE, INCRBYFLOAT, scores) as numbers where RESP2 sends
+   * strings, and some commands nest differently (ZRANGE ... WITHSCORES is
+   * `[[member, score], ...]` under RESP3, flat under RESP2). The typed
+   * methods read both the same way.
+   *
+   * @default {false}
+   */
+  flat?: boolean;
+}
 
 /**
  * Anything that sends a command and returns its raw reply: a `Client`, a
@@ -126,7 +140,7 @@ async function* pages(
     if (!Array.isArray(reply) || reply.length !== 2) {
       unexpected("a [cursor, elements] array", reply);
     }
-    cursor = toString(reply[0]);
+    cursor = toText(reply[0]);
     const elements = reply[1];
     if (!Array.isArray(elements)) unexpected("an array of elements", elements);
     yield elements;
@@ -135,7 +149,7 @@ async function* pages(
 
 function toScore(reply: RespValue): number {
   if (typeof reply === "number") return reply;
-  const text = toString(reply).toLowerCase();
+  const text = toText(reply).toLowerCase();
   if (text === "inf" || text === "+inf") return Infinity;
   if (text === "-inf") return -Infinity;
   const score = Number(text);
@@ -143,15 +157,31 @@ function toScore(reply: RespValue): number {
   return score;
 }
 
+/**
+ * What tells elements of a page apart: the string itself, or for bytes
+ * (bytes mode) one character per byte, so that distinct bytes never
+ * compare equal the way two invalid UTF-8 sequences would once decoded.
+ */
+function pageKey(element: string | Uint8Array): string {
+  if (typeof element === "string") return element;
+  let text = "";
+  for (let i = 0; i < element.length; i += 4096) {
+    text += String.fromCharCode(...element.subarray(i, i + 4096));
+  }
+  return text;
+}
+
 /*
  * A cursor guarantees every element present for the whole iteration is
  * returned at least once, not exactly once (the table may be rehashed
- * between pages), so each generator remembers what it yielded. The memory
- * grows with the number of distinct elements seen.
+ * between pages). The generators drop duplicates within a page and keep
+ * nothing across pages: remembering every element would make their memory
+ * grow with the keyspace (a caller that must see each once can keep a Set).
  */
 
 /**
- * Iterates over the keys of the current database with SCAN, each key once.
+ * Iterates over the keys of the current database with SCAN (a key may come
+ * twice: see above).
  *
  * @example Deleting the keys of a session prefix
  * ```ts ignore
@@ -162,40 +192,55 @@ function toScore(reply: RespValue): number {
  *
  * @param executor A client or lease (anything with `send()`).
  * @param options `match` a pattern, `count` per page, `type` of key.
- * @returns An async generator of key names; `break` stops it.
+ * @param prefix The client's `keyPrefix`: only keys under it are walked
+ * (it goes before `match`), and they are yielded without it.
+ * @returns An async generator of key names (`Uint8Array` when the
+ * executor sends in bytes mode, as `withOptions({ bytes: true })` does);
+ * `break` stops it.
  * @throws {TypeError} When an option has the wrong type.
  * @throws {RangeError} When `count` is below 1.
  */
 export function scan(
   executor: CommandSender,
   options?: ScanOptions,
+  prefix?: KeyPrefix,
 ): AsyncGenerator<string, void, undefined> {
   const target = sender("scan", executor);
-  return distinct(pages(target, ["SCAN"], tail("SCAN", options)));
+  const args = tail("SCAN", options);
+  if (prefix === undefined) return distinct(pages(target, ["SCAN"], args));
+  const match = args.indexOf("MATCH");
+  const pattern = prefix.pattern(
+    match < 0 ? undefined : toText(args[match + 1] as RespValue),
+  );
+  if (match < 0) args.push("MATCH", pattern);
+  else args[match + 1] = pattern;
+  return distinct(pages(target, ["SCAN"], args), prefix);
 }
 
 async function* distinct(
   source: AsyncGenerator<RespValue[], void, undefined>,
+  prefix?: KeyPrefix,
 ): AsyncGenerator<string, void, undefined> {
-  const seen = new Set<string>();
   for await (const elements of source) {
+    const page = new Set<string>();
     for (const element of elements) {
-      const name = toString(element);
-      if (seen.has(name)) continue;
-      seen.add(name);
-      yield name;
+      const name = toValue(element);
+      const id = pageKey(name);
+      if (page.has(id)) continue;
+      page.add(id);
+      yield prefix === undefined ? name : prefix.strip(name);
     }
   }
 }
 
 /**
- * Iterates over the members of a set with SSCAN, each member once.
+ * Iterates over the members of a set with SSCAN (a member may come twice).
  *
  * @param executor A client or lease (anything with `send()`).
  * @param k The set's key.
  * @param options `match` a pattern, `count` per page.
- * @returns An async generator of members; empty when the key does not
- * exist; `break` stops it.
+ * @returns An async generator of members (`Uint8Array` in bytes mode);
+ * empty when the key does not exist; `break` stops it.
  * @throws {TypeError} When an option has the wrong type.
  */
 export function sscan(
@@ -209,8 +254,8 @@ export function sscan(
 }
 
 /**
- * Iterates over the fields and values of a hash with HSCAN, each field
- * once.
+ * Iterates over the fields and values of a hash with HSCAN (a field may
+ * come twice).
  *
  * @example Reading a large hash without blocking the server
  * ```ts ignore
@@ -220,8 +265,8 @@ export function sscan(
  * @param executor A client or lease (anything with `send()`).
  * @param k The hash's key.
  * @param options `match` a field pattern, `count` per page.
- * @returns An async generator of `[field, value]` pairs; empty when the key
- * does not exist; `break` stops it.
+ * @returns An async generator of `[field, value]` pairs (both `Uint8Array`
+ * in bytes mode); empty when the key does not exist; `break` stops it.
  * @throws {TypeError} When an option has the wrong type.
  */
 export function hscan(
@@ -239,26 +284,28 @@ export function hscan(
 async function* hashPairs(
   source: AsyncGenerator<RespValue[], void, undefined>,
 ): AsyncGenerator<[string, string], void, undefined> {
-  const seen = new Set<string>();
   for await (const elements of source) {
+    const seen = new Set<string>();
     for (let i = 0; i + 1 < elements.length; i += 2) {
-      const field = toString(elements[i]);
-      if (seen.has(field)) continue;
-      seen.add(field);
-      yield [field, toString(elements[i + 1])];
+      const field = toValue(elements[i]);
+      const id = pageKey(field);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      yield [field, toValue(elements[i + 1])];
     }
   }
 }
 
 /**
- * Iterates over the members and scores of a sorted set with ZSCAN, each
- * member once.
+ * Iterates over the members and scores of a sorted set with ZSCAN (a
+ * member may come twice).
  *
  * @param executor A client or lease (anything with `send()`).
  * @param k The sorted set's key.
  * @param options `match` a member pattern, `count` per page.
- * @returns An async generator of `{ member, score }`; empty when the key
- * does not exist; `break` stops it.
+ * @returns An async generator of `{ member, score }` (the member a
+ * `Uint8Array` in bytes mode); empty when the key does not exist; `break`
+ * stops it.
  * @throws {TypeError} When an option has the wrong type.
  */
 export function zscan(
@@ -276,12 +323,13 @@ export function zscan(
 async function* scoredMembers(
   source: AsyncGenerator<RespValue[], void, undefined>,
 ): AsyncGenerator<ScoredMember, void, undefined> {
-  const seen = new Set<string>();
   for await (const elements of source) {
+    const seen = new Set<string>();
     for (let i = 0; i + 1 < elements.length; i += 2) {
-      const member = toString(elements[i]);
-      if (seen.has(member)) continue;
-      seen.add(member);
+      const member = toValue(elements[i]);
+      const id = pageKey(member);
+      if (seen.has(id)) continue;
+      seen.add(id);
       yield { member, score: toScore(elements[i + 1]) };
     }
   }

@@ -13,7 +13,7 @@ import {
   type RedisValue,
   value,
 } from "./_command.ts";
-import { asIs, toBooleans, toOk, toString } from "./_reply.ts";
+import { asIs, toBooleans, toOk, toText } from "./_reply.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 
@@ -180,7 +180,7 @@ export class ScriptCommands {
   scriptLoad(script: string | Uint8Array): Command<string> {
     return command(
       ["SCRIPT", "LOAD", text("SCRIPT LOAD", "script", script)],
-      toString,
+      toText,
     );
   }
 
@@ -281,7 +281,7 @@ export class ScriptCommands {
     const args: CommandArg[] = ["FUNCTION", "LOAD"];
     if (options?.replace) args.push("REPLACE");
     args.push(text("FUNCTION LOAD", "code", code));
-    return command(args, toString);
+    return command(args, toText);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * Connection and server commands.
  *
- * CLIENT SETNAME, SELECT and the other commands that change a connection's
- * state have no typed method here: they belong on a lease
- * (`client.acquire()`), sent with `send()`.
+ * SELECT and the other commands that change a connection's state have no
+ * typed method here: they belong on a lease (`client.acquire()`), sent with
+ * `send()`. (CLIENT SETNAME has one, in `clients.ts`, for leases.)
  *
  * @module
  */
@@ -22,9 +22,10 @@ import {
   toNumber,
   toNumberOrNull,
   toOk,
-  toRecord,
-  toString,
-  toStringOrNull,
+  toText,
+  toTextOrNull,
+  toTextRecord,
+  toValue,
 } from "./_reply.ts";
 import { flattenPairs, type Pairs } from "./_args.ts";
 import { ProtocolError } from "../errors.ts";
@@ -99,7 +100,7 @@ function flushArgs(name: string, options: FlushOptions | undefined) {
 function toServerInfo(reply: RespValue): ServerInfo {
   const info: ServerInfo = {};
   let section: Record<string, string> | undefined;
-  for (const raw of toString(reply).split("\n")) {
+  for (const raw of toText(reply).split("\n")) {
     const line = raw.trim();
     if (line === "") continue;
     if (line.startsWith("#")) {
@@ -139,7 +140,7 @@ export class ServerCommands {
   ping(message?: string): Command<string> {
     return command(
       message === undefined ? ["PING"] : ["PING", value("message", message)],
-      toString,
+      toText,
     );
   }
 
@@ -150,7 +151,7 @@ export class ServerCommands {
    * @returns The message.
    */
   echo(message: RedisValue): Command<string> {
-    return command(["ECHO", value("message", message)], toString);
+    return command(["ECHO", value("message", message)], toValue);
   }
 
   /**
@@ -242,7 +243,7 @@ export class ServerCommands {
         "GET",
         ...patterns.map((p, i) => text("CONFIG GET", `parameter ${i}`, p)),
       ],
-      toRecord,
+      toTextRecord,
     );
   }
 
@@ -314,7 +315,60 @@ export class ServerCommands {
    * when the key does not exist.
    */
   objectEncoding(k: RedisKey): Command<string | null> {
-    return command(["OBJECT", "ENCODING", key("key", k)], toStringOrNull);
+    return command(["OBJECT", "ENCODING", key("key", k)], toTextOrNull);
+  }
+
+  /**
+   * OBJECT FREQ: the logarithmic access frequency counter of a key. Only
+   * under an LFU `maxmemory-policy` (`allkeys-lfu`, `volatile-lfu`).
+   *
+   * @example Reading a key's access frequency
+   * ```ts ignore
+   * await redis.configSet("maxmemory-policy", "allkeys-lfu");
+   * await redis.objectFreq("hot"); // 0 to 255
+   * ```
+   *
+   * @param k The key.
+   * @returns The counter (0 to 255), or null when the key does not exist.
+   * @throws {ReplyError} When the eviction policy is not an LFU one.
+   */
+  objectFreq(k: RedisKey): Command<number | null> {
+    return command(["OBJECT", "FREQ", key("key", k)], toNumberOrNull);
+  }
+
+  /**
+   * OBJECT IDLETIME: how long a key has gone unread and unwritten. Not
+   * available under an LFU `maxmemory-policy`.
+   *
+   * @example Finding a key that sat idle
+   * ```ts ignore
+   * const idle = await redis.objectIdletime("cache:report");
+   * if (idle !== null && idle > 3_600) await redis.unlink("cache:report");
+   * ```
+   *
+   * @param k The key.
+   * @returns The idle time in seconds, or null when the key does not exist.
+   * @throws {ReplyError} When the eviction policy is an LFU one.
+   */
+  objectIdletime(k: RedisKey): Command<number | null> {
+    return command(["OBJECT", "IDLETIME", key("key", k)], toNumberOrNull);
+  }
+
+  /**
+   * OBJECT REFCOUNT: how many references the server holds to the value of
+   * a key (shared integers report a very large count).
+   *
+   * @example Reading a reference count
+   * ```ts ignore
+   * await redis.set("greeting", "hello");
+   * await redis.objectRefcount("greeting"); // 1
+   * ```
+   *
+   * @param k The key.
+   * @returns The reference count, or null when the key does not exist.
+   */
+  objectRefcount(k: RedisKey): Command<number | null> {
+    return command(["OBJECT", "REFCOUNT", key("key", k)], toNumberOrNull);
   }
 
   /**

@@ -18,8 +18,8 @@ import {
   toBoolean,
   toBooleans,
   toNumber,
-  toStringOrNull,
-  toStrings,
+  toValueOrNull,
+  toValues,
 } from "./_reply.ts";
 import type { CommandArg } from "../resp/encode.ts";
 
@@ -75,7 +75,7 @@ export class SetCommands {
    * missing.
    */
   smembers(k: RedisKey): Command<string[]> {
-    return command(["SMEMBERS", key("key", k)], toStrings);
+    return command(["SMEMBERS", key("key", k)], toValues);
   }
 
   /**
@@ -127,7 +127,7 @@ export class SetCommands {
    * @returns The members, in no particular order.
    */
   sinter(...keys: RedisKey[]): Command<string[]> {
-    return command(["SINTER", ...keyList("SINTER", keys)], toStrings);
+    return command(["SINTER", ...keyList("SINTER", keys)], toValues);
   }
 
   /**
@@ -137,7 +137,7 @@ export class SetCommands {
    * @returns The members, in no particular order.
    */
   sunion(...keys: RedisKey[]): Command<string[]> {
-    return command(["SUNION", ...keyList("SUNION", keys)], toStrings);
+    return command(["SUNION", ...keyList("SUNION", keys)], toValues);
   }
 
   /**
@@ -147,7 +147,7 @@ export class SetCommands {
    * @returns The members, in no particular order.
    */
   sdiff(...keys: RedisKey[]): Command<string[]> {
-    return command(["SDIFF", ...keyList("SDIFF", keys)], toStrings);
+    return command(["SDIFF", ...keyList("SDIFF", keys)], toValues);
   }
 
   /**
@@ -213,7 +213,7 @@ export class SetCommands {
    * @returns The member, or null when the set is missing.
    */
   spop(k: RedisKey): Command<string | null> {
-    return command(["SPOP", key("key", k)], toStringOrNull);
+    return command(["SPOP", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -227,7 +227,7 @@ export class SetCommands {
   spopCount(k: RedisKey, count: number): Command<string[]> {
     return command(
       ["SPOP", key("key", k), atLeast("SPOP", "count", count, 0)],
-      toStrings,
+      toValues,
     );
   }
 
@@ -238,7 +238,7 @@ export class SetCommands {
    * @returns The member, or null when the set is missing.
    */
   srandmember(k: RedisKey): Command<string | null> {
-    return command(["SRANDMEMBER", key("key", k)], toStringOrNull);
+    return command(["SRANDMEMBER", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -258,7 +258,7 @@ export class SetCommands {
   srandmemberCount(k: RedisKey, count: number): Command<string[]> {
     return command(
       ["SRANDMEMBER", key("key", k), int("count", count)],
-      toStrings,
+      toValues,
     );
   }
 

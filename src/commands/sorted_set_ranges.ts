@@ -1,7 +1,7 @@
 /**
- * Sorted set commands that read members in order: ranks, counts of a score
- * range, and ranges by index, score or lexicographic order, returned or
- * stored.
+ * Sorted set commands that work on members in order: ranks, counts of a
+ * score or lexicographic range, and ranges by index, score or lexicographic
+ * order, returned, stored or removed.
  *
  * @module
  */
@@ -16,7 +16,7 @@ import {
   value,
 } from "./_command.ts";
 import { atLeast, optionsOf, score } from "./_collection_args.ts";
-import { toNumber, toNumberOrNull, toStrings } from "./_reply.ts";
+import { toNumber, toNumberOrNull, toValues } from "./_reply.ts";
 import { type ScoredMember, toScoredMembers } from "./_sorted_set_reply.ts";
 import type { CommandArg } from "../resp/encode.ts";
 
@@ -195,7 +195,7 @@ export class SortedSetRangeCommands {
   ): Command<string[]> {
     return command(
       ["ZRANGE", key("key", k), ...rangeArgs("ZRANGE", start, stop, options)],
-      toStrings,
+      toValues,
     );
   }
 
@@ -259,6 +259,123 @@ export class SortedSetRangeCommands {
         key("destination", destination),
         key("source", source),
         ...rangeArgs("ZRANGESTORE", start, stop, options),
+      ],
+      toNumber,
+    );
+  }
+
+  /**
+   * ZLEXCOUNT: the number of members between two lexicographic bounds (for
+   * a sorted set whose members all have the same score).
+   *
+   * @example Counting names from "b" up to, not including, "d"
+   * ```ts ignore
+   * await redis.zadd("names", { ada: 0, bob: 0, cleo: 0, dan: 0 });
+   * await redis.zlexcount("names", "[b", "(d"); // 2
+   * ```
+   *
+   * @param k The key.
+   * @param min The lower bound: `"[a"` (included), `"(a"` (excluded) or
+   * `"-"`.
+   * @param max The upper bound: `"[z"`, `"(z"` or `"+"`.
+   * @returns The number of members in range; 0 when the key is missing.
+   * @throws {TypeError} When a bound does not start with `[` or `(` and is
+   * not `-` or `+`.
+   */
+  zlexcount(k: RedisKey, min: string, max: string): Command<number> {
+    return command(
+      [
+        "ZLEXCOUNT",
+        key("key", k),
+        lexBound("ZLEXCOUNT", "min", min),
+        lexBound("ZLEXCOUNT", "max", max),
+      ],
+      toNumber,
+    );
+  }
+
+  /**
+   * ZREMRANGEBYSCORE: removes the members with a score between two bounds.
+   *
+   * @example Dropping entries older than a cutoff
+   * ```ts ignore
+   * const cutoff = Date.now() - 60_000;
+   * await redis.zremrangebyscore("recent", "-inf", `(${cutoff}`);
+   * ```
+   *
+   * @param k The key.
+   * @param min The lower bound, e.g. `1`, `"(1"` (exclusive) or `"-inf"`.
+   * @param max The upper bound, e.g. `5`, `"(5"` or `"+inf"`.
+   * @returns How many members were removed.
+   * @throws {TypeError} When a bound is not a number or a score bound.
+   */
+  zremrangebyscore(
+    k: RedisKey,
+    min: ScoreBound,
+    max: ScoreBound,
+  ): Command<number> {
+    return command(
+      [
+        "ZREMRANGEBYSCORE",
+        key("key", k),
+        scoreBound("ZREMRANGEBYSCORE", "min", min),
+        scoreBound("ZREMRANGEBYSCORE", "max", max),
+      ],
+      toNumber,
+    );
+  }
+
+  /**
+   * ZREMRANGEBYRANK: removes the members between two ranks, both included
+   * (0 is the lowest score; negative ranks count from the highest).
+   *
+   * @example Keeping only the ten highest scores
+   * ```ts ignore
+   * await redis.zremrangebyrank("board", 0, -11);
+   * ```
+   *
+   * @param k The key.
+   * @param start The first rank to remove.
+   * @param stop The last rank to remove.
+   * @returns How many members were removed.
+   * @throws {TypeError} When a rank is not an integer.
+   */
+  zremrangebyrank(k: RedisKey, start: number, stop: number): Command<number> {
+    return command(
+      [
+        "ZREMRANGEBYRANK",
+        key("key", k),
+        int("start", start),
+        int("stop", stop),
+      ],
+      toNumber,
+    );
+  }
+
+  /**
+   * ZREMRANGEBYLEX: removes the members between two lexicographic bounds
+   * (for a sorted set whose members all have the same score).
+   *
+   * @example Removing every name that starts with "a"
+   * ```ts ignore
+   * await redis.zremrangebylex("names", "[a", "(b");
+   * ```
+   *
+   * @param k The key.
+   * @param min The lower bound: `"[a"` (included), `"(a"` (excluded) or
+   * `"-"`.
+   * @param max The upper bound: `"[z"`, `"(z"` or `"+"`.
+   * @returns How many members were removed.
+   * @throws {TypeError} When a bound does not start with `[` or `(` and is
+   * not `-` or `+`.
+   */
+  zremrangebylex(k: RedisKey, min: string, max: string): Command<number> {
+    return command(
+      [
+        "ZREMRANGEBYLEX",
+        key("key", k),
+        lexBound("ZREMRANGEBYLEX", "min", min),
+        lexBound("ZREMRANGEBYLEX", "max", max),
       ],
       toNumber,
     );

@@ -25,7 +25,8 @@ import {
   score,
   valueList,
 } from "./_collection_args.ts";
-import { toNumber, toStringOrNull, toStrings } from "./_reply.ts";
+import { toNumber, toValueOrNull, toValues } from "./_reply.ts";
+import { combineArgs, type ZCombineOptions } from "./_sorted_set_args.ts";
 import {
   type PoppedScoredMember,
   type ScoredMember,
@@ -67,17 +68,8 @@ export interface ZAddOptions extends ZAddIncrOptions {
   ch?: boolean;
 }
 
-/** Options of ZUNIONSTORE and ZINTERSTORE. */
-export interface ZStoreOptions {
-  /** One multiplier per key, applied to its scores. */
-  weights?: readonly number[];
-  /**
-   * How the scores of a member in several sets combine.
-   *
-   * @default {"sum"}
-   */
-  aggregate?: "sum" | "min" | "max";
-}
+/** Options of ZUNIONSTORE and ZINTERSTORE: `weights` and `aggregate`. */
+export type ZStoreOptions = ZCombineOptions;
 
 function conditions(
   command: string,
@@ -147,38 +139,11 @@ function storeArgs(
   keys: RedisKey | readonly RedisKey[],
   options: ZStoreOptions | undefined,
 ): CommandArg[] {
-  const list = keyList(command, keys);
-  const args: CommandArg[] = [
+  return [
     command,
     key("destination", destination),
-    list.length,
-    ...list,
+    ...combineArgs(command, keys, options),
   ];
-  const { weights, aggregate } = optionsOf(command, options);
-  if (weights !== undefined) {
-    if (!Array.isArray(weights) || weights.length !== list.length) {
-      throw new TypeError(
-        `Cannot build ${command} as weights must hold one number per key (${list.length})`,
-      );
-    }
-    args.push(
-      "WEIGHTS",
-      ...weights.map((w, i) => score(command, `weights[${i}]`, w)),
-    );
-  }
-  if (aggregate !== undefined) {
-    if (aggregate !== "sum" && aggregate !== "min" && aggregate !== "max") {
-      throw new TypeError(
-        `Cannot build ${command} as aggregate must be "sum", "min" or "max", got ${
-          typeof aggregate === "string"
-            ? JSON.stringify(aggregate)
-            : typeof aggregate
-        }`,
-      );
-    }
-    args.push("AGGREGATE", aggregate.toUpperCase());
-  }
-  return args;
 }
 
 /**
@@ -445,7 +410,7 @@ export class SortedSetCommands {
    * @returns The member, or null when the key is missing.
    */
   zrandmember(k: RedisKey): Command<string | null> {
-    return command(["ZRANDMEMBER", key("key", k)], toStringOrNull);
+    return command(["ZRANDMEMBER", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -459,7 +424,7 @@ export class SortedSetCommands {
   zrandmemberCount(k: RedisKey, count: number): Command<string[]> {
     return command(
       ["ZRANDMEMBER", key("key", k), int("count", count)],
-      toStrings,
+      toValues,
     );
   }
 

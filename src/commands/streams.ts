@@ -7,7 +7,7 @@
  */
 
 import { type Command, command, key, type RedisKey } from "./_command.ts";
-import { toNumber, toStringOrNull } from "./_reply.ts";
+import { toNumber, toOk, toTextOrNull } from "./_reply.ts";
 import {
   type StreamMessage,
   type StreamRead,
@@ -85,6 +85,14 @@ export interface XReadOptions {
   block?: number;
 }
 
+/** Options of XSETID (Redis 7.0 and later). */
+export interface XSetIdOptions {
+  /** The number of entries ever added to the stream (0 or more). */
+  entriesAdded?: number;
+  /** The highest ID ever deleted from the stream. */
+  maxDeletedId?: StreamId;
+}
+
 function pushTrim(
   cmd: string,
   args: CommandArg[],
@@ -156,7 +164,7 @@ export class StreamCommands {
     if (options !== undefined) pushTrim("XADD", args, options, false);
     args.push(options?.id === undefined ? "*" : streamId("id", options.id));
     args.push(...flattenPairs("XADD", fields, true));
-    return command(args, toStringOrNull);
+    return command(args, toTextOrNull);
   }
 
   /**
@@ -285,6 +293,51 @@ export class StreamCommands {
    */
   xdel(k: RedisKey, ...ids: StreamId[]): Command<number> {
     return command(["XDEL", key("key", k), ...idList("XDEL", ids)], toNumber);
+  }
+
+  /**
+   * XSETID: sets the stream's last ID, the one new `*` IDs must follow (and
+   * `$` means). It cannot go below the ID of the stream's last entry.
+   *
+   * @example Moving a stream's last ID forward
+   * ```ts ignore
+   * await redis.xadd("events", { a: "1" }, { id: "1-1" });
+   * await redis.xsetid("events", "100-0", { entriesAdded: 1 });
+   * (await redis.xinfoStream("events")).lastGeneratedId; // "100-0"
+   * ```
+   *
+   * @param k The stream's key.
+   * @param lastId The new last ID.
+   * @param options `entriesAdded` and `maxDeletedId` set the stream's
+   * counters.
+   * @returns `"OK"`.
+   * @throws {RangeError} When `entriesAdded` is negative.
+   * @throws {ReplyError} When the stream is missing or `lastId` is lower
+   * than its last entry's ID.
+   */
+  xsetid(
+    k: RedisKey,
+    lastId: StreamId,
+    options?: XSetIdOptions,
+  ): Command<"OK"> {
+    const args: CommandArg[] = [
+      "XSETID",
+      key("key", k),
+      streamId("lastId", lastId),
+    ];
+    if (options?.entriesAdded !== undefined) {
+      args.push(
+        "ENTRIESADDED",
+        atLeast("XSETID", "entriesAdded", options.entriesAdded, 0),
+      );
+    }
+    if (options?.maxDeletedId !== undefined) {
+      args.push(
+        "MAXDELETEDID",
+        streamId("maxDeletedId", options.maxDeletedId),
+      );
+    }
+    return command(args, toOk);
   }
 
   /**

@@ -18,9 +18,9 @@ import {
   toNumber,
   toOk,
   toOkOrNull,
-  toString,
-  toStringOrNull,
-  toStringOrNullEach,
+  toValue,
+  toValueOrNull,
+  toValueOrNullEach,
 } from "./_reply.ts";
 import { finite, flattenPairs, type Pairs } from "./_args.ts";
 import type { CommandArg } from "../resp/encode.ts";
@@ -121,7 +121,7 @@ export class StringCommands {
    * @returns The value, or null when the key does not exist.
    */
   get(k: RedisKey): Command<string | null> {
-    return command(["GET", key("key", k)], toStringOrNull);
+    return command(["GET", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -156,7 +156,7 @@ export class StringCommands {
     if (options.xx) args.push("XX");
     if (options.get) {
       args.push("GET");
-      return command(args, toStringOrNull);
+      return command(args, toValueOrNull);
     }
     return command(args, toOkOrNull);
   }
@@ -231,7 +231,7 @@ export class StringCommands {
    * does not exist or does not hold a string.
    */
   mget(...keys: RedisKey[]): Command<(string | null)[]> {
-    return command(["MGET", ...keyList("MGET", keys)], toStringOrNullEach);
+    return command(["MGET", ...keyList("MGET", keys)], toValueOrNullEach);
   }
 
   /**
@@ -283,7 +283,7 @@ export class StringCommands {
    * @returns The value, or null when the key does not exist.
    */
   getdel(k: RedisKey): Command<string | null> {
-    return command(["GETDEL", key("key", k)], toStringOrNull);
+    return command(["GETDEL", key("key", k)], toValueOrNull);
   }
 
   /**
@@ -306,7 +306,7 @@ export class StringCommands {
     if (options !== undefined) {
       expiry("GETEX", args, options, ["ex", "px", "exat", "pxat", "persist"]);
     }
-    return command(args, toStringOrNull);
+    return command(args, toValueOrNull);
   }
 
   /**
@@ -320,7 +320,7 @@ export class StringCommands {
   getrange(k: RedisKey, start: number, end: number): Command<string> {
     return command(
       ["GETRANGE", key("key", k), int("start", start), int("end", end)],
-      toString,
+      toValue,
     );
   }
 

@@ -16,6 +16,11 @@ import { ClientCommands } from "./clients.ts";
 import { SetCommands } from "./sets.ts";
 import { SortedSetCommands } from "./sorted_sets.ts";
 import { SortedSetRangeCommands } from "./sorted_set_ranges.ts";
+import { SortedSetCombineCommands } from "./sorted_set_combine.ts";
+import { GeoCommands } from "./geo.ts";
+import { BitfieldCommands } from "./bitfields.ts";
+import { SortCommands } from "./sort.ts";
+import { FunctionCommands } from "./functions.ts";
 import { StringCommands } from "./strings.ts";
 import { StreamCommands } from "./streams.ts";
 import { StreamGroupCommands } from "./stream_groups.ts";
@@ -35,12 +40,17 @@ export interface CommandTable
     SetCommands,
     SortedSetCommands,
     SortedSetRangeCommands,
+    SortedSetCombineCommands,
+    GeoCommands,
     BitmapCommands,
+    BitfieldCommands,
+    SortCommands,
     HashCommands,
     StreamCommands,
     StreamGroupCommands,
     StreamClaimCommands,
     ScriptCommands,
+    FunctionCommands,
     PubSubCommands {}
 
 const families = [
@@ -54,12 +64,17 @@ const families = [
   SetCommands,
   SortedSetCommands,
   SortedSetRangeCommands,
+  SortedSetCombineCommands,
+  GeoCommands,
   BitmapCommands,
+  BitfieldCommands,
+  SortCommands,
   HashCommands,
   StreamCommands,
   StreamGroupCommands,
   StreamClaimCommands,
   ScriptCommands,
+  FunctionCommands,
 ];
 
 function collect(): CommandTable {
