@@ -14,6 +14,7 @@ import { parseRedirect, redirectOf, SPLIT } from "./_combine.ts";
 import type { ClusterLease } from "./_lease.ts";
 import type { ClusterNode } from "./_router.ts";
 import type { Routing } from "./_routed.ts";
+import { noteNodes } from "../tracing/_attributes.ts";
 
 const identity = (reply: RespValue): RespValue => reply;
 
@@ -68,6 +69,7 @@ export async function pipeline(
     group.indices.push(i);
     group.members.push(commands[i]);
   });
+  noteNodes(options, groups, alone.length);
   const replies: RespValue[] = new Array(commands.length);
   await Promise.all(
     [...groups].map(([node, group]) =>

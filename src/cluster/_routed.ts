@@ -37,6 +37,7 @@ import {
 import type { ClusterLease } from "./_lease.ts";
 import type { ClusterNode, Router } from "./_router.ts";
 import { pipeline } from "./_pipeline.ts";
+import { noteNode } from "../tracing/_attributes.ts";
 
 const identity = (reply: RespValue): RespValue => reply;
 const ASKING: Command<RespValue> = { args: ["ASKING"], map: identity };
@@ -200,6 +201,7 @@ export class Routing {
         command,
       );
     }
+    noteNode(options, node.address);
     return router.pool(node).run(
       command.args,
       command.map,
@@ -317,6 +319,7 @@ export class Routing {
         }
       }
       try {
+        noteNode(options, node.address);
         return await send(node, asking !== undefined, remaining);
       } catch (failure) {
         error = failure;
@@ -385,6 +388,7 @@ export class Routing {
   ): Promise<T> {
     const name = spec.name;
     if (!SPLIT.has(name)) throw this.crossSlot(name, slots);
+    noteNode(options, null);
     const parts = splitBySlot(command.args, positions, keySlot);
     const replies = await Promise.all(parts.map((part) =>
       this.route(
@@ -409,6 +413,7 @@ export class Routing {
       spec.responsePolicy === "special" || spec.name === "RANDOMKEY"
     ) return this.route(command, options, undefined, spec.readonly);
     const router = this.router;
+    noteNode(options, null);
     await router.whenReady();
     const nodes = policy === "all_nodes"
       ? router.allNodes()

@@ -25,6 +25,8 @@ export interface PoolConnection {
   readonly inFlight: number;
   readonly createdAt: number;
   readonly lastUsedAt: number;
+  /** `host:port` or the socket path (spans name the server by it). */
+  readonly address?: string;
   readonly closed: Promise<void>;
   connect(): Promise<void>;
   send<T>(
