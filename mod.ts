@@ -27,6 +27,8 @@ export {
   createClient,
 } from "./src/client.ts";
 export type { FailoverDetail } from "./src/sentinel/follower.ts";
+export type { ClientBase } from "./src/_client_base.ts";
+export type { EventListenerOf } from "./src/_events.ts";
 export {
   Cluster,
   type ClusterAcquireOptions,
@@ -77,6 +79,15 @@ export {
 } from "./src/policy/retry.ts";
 export type { AcquireOptions, PoolStats } from "./src/pool/pool.ts";
 export type { CacheOptions, CacheStats } from "./src/cache/types.ts";
+export type {
+  Span,
+  SpanAttributes,
+  SpanAttributeValue,
+  SpanException,
+  SpanOptions,
+  SpanStatus,
+  Tracer,
+} from "./src/tracing/types.ts";
 export { Lease } from "./src/lease.ts";
 export {
   type ExecOptions,
@@ -91,7 +102,7 @@ export {
   type TransactionOptions,
   type TransactionResults,
 } from "./src/batch/transaction.ts";
-export { PubSubCommands } from "./src/commands/pubsub.ts";
+export type { PubSubCommands } from "./src/commands/pubsub.ts";
 export {
   Subscription,
   type SubscriptionEventMap,
@@ -102,107 +113,142 @@ export {
 } from "./src/pubsub/subscription.ts";
 export {
   type AsyncCommands,
-  BATCH,
+  type BytesCommands,
   RedisCommands,
-  RUN,
   type SendOptions,
 } from "./src/redis_commands.ts";
-export { commands, type CommandTable } from "./src/commands/table.ts";
+export type { BytesReplies } from "./src/commands/bytes.ts";
+export type { CommandTable } from "./src/commands/table.ts";
 export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";
-export {
-  type GetexOptions,
-  type SetOptions,
+export type {
+  GetexOptions,
+  SetOptions,
   StringCommands,
 } from "./src/commands/strings.ts";
-export {
-  type CopyOptions,
-  type ExpireOptions,
+export type {
+  CopyOptions,
+  ExpireOptions,
   KeyCommands,
-  type RestoreOptions,
+  RestoreOptions,
 } from "./src/commands/keys.ts";
-export {
+export type {
   ClientCommands,
-  type ClientInfo,
-  type ClientKillFilter,
-  type ClientListOptions,
-  type ClientType,
+  ClientInfo,
+  ClientKillFilter,
+  ClientListOptions,
+  ClientType,
 } from "./src/commands/clients.ts";
-export {
-  type FlushOptions,
-  type MemoryUsageOptions,
+export type {
+  FlushOptions,
+  MemoryUsageOptions,
   ServerCommands,
-  type ServerInfo,
-  type ServerTime,
+  ServerInfo,
+  ServerTime,
 } from "./src/commands/server.ts";
-export { HashCommands } from "./src/commands/hashes.ts";
-export { BlockingListCommands } from "./src/commands/list_blocking.ts";
+export type { HashCommands } from "./src/commands/hashes.ts";
+export type { BlockingListCommands } from "./src/commands/list_blocking.ts";
 export type { Pairs } from "./src/commands/_args.ts";
-export {
+export type {
   ListCommands,
-  type ListEnd,
-  type LMPopOptions,
-  type LPosOptions,
-  type PoppedElement,
-  type PoppedElements,
+  ListEnd,
+  LMPopOptions,
+  LPosOptions,
+  PoppedElement,
+  PoppedElements,
 } from "./src/commands/lists.ts";
-export { SetCommands, type SInterCardOptions } from "./src/commands/sets.ts";
-export {
-  type PoppedScoredMember,
-  type ScoredMember,
+export type { SetCommands, SInterCardOptions } from "./src/commands/sets.ts";
+export type {
+  PoppedScoredMember,
+  ScoredMember,
   SortedSetCommands,
-  type ZAddIncrOptions,
-  type ZAddMember,
-  type ZAddOptions,
-  type ZStoreOptions,
+  ZAddIncrOptions,
+  ZAddMember,
+  ZAddOptions,
+  ZStoreOptions,
 } from "./src/commands/sorted_sets.ts";
-export {
-  type ScoreBound,
+export type {
+  ScoreBound,
   SortedSetRangeCommands,
-  type ZRangeOptions,
+  ZRangeOptions,
 } from "./src/commands/sorted_set_ranges.ts";
-export {
-  type BitCountOptions,
+export type {
+  SortedSetCombineCommands,
+  ZCombineOptions,
+} from "./src/commands/sorted_set_combine.ts";
+export type {
+  GeoAddOptions,
+  GeoCommands,
+  GeoCoordinates,
+  GeoMatch,
+  GeoMember,
+  GeoOrigin,
+  GeoSearchOptions,
+  GeoSearchStoreOptions,
+  GeoShape,
+  GeoUnit,
+} from "./src/commands/geo.ts";
+export type {
+  BitCountOptions,
   BitmapCommands,
-  type BitPosOptions,
+  BitPosOptions,
 } from "./src/commands/bitmaps.ts";
-export {
+export type {
+  BitfieldCommands,
+  BitfieldEncoding,
+  BitfieldGet,
+  BitfieldIncrby,
+  BitfieldOffset,
+  BitfieldOperation,
+  BitfieldOverflow,
+  BitfieldSet,
+} from "./src/commands/bitfields.ts";
+export type { SortCommands, SortOptions } from "./src/commands/sort.ts";
+export type {
   StreamCommands,
-  type StreamFields,
-  type StreamId,
-  type StreamMessage,
-  type StreamOffsets,
-  type StreamRead,
-  type XAddOptions,
-  type XInfoStream,
-  type XRangeOptions,
-  type XReadOptions,
-  type XTrimOptions,
+  StreamFields,
+  StreamId,
+  StreamMessage,
+  StreamOffsets,
+  StreamRead,
+  XAddOptions,
+  XInfoStream,
+  XRangeOptions,
+  XReadOptions,
+  XSetIdOptions,
+  XTrimOptions,
 } from "./src/commands/streams.ts";
-export {
+export type {
   StreamGroupCommands,
-  type StreamGroupMessage,
-  type XGroupCreateOptions,
-  type XGroupSetIdOptions,
-  type XInfoConsumer,
-  type XInfoGroup,
-  type XReadGroupOptions,
+  StreamGroupMessage,
+  XGroupCreateOptions,
+  XGroupSetIdOptions,
+  XInfoConsumer,
+  XInfoGroup,
+  XReadGroupOptions,
 } from "./src/commands/stream_groups.ts";
-export {
+export type {
   StreamClaimCommands,
-  type XAutoClaimIdsResult,
-  type XAutoClaimOptions,
-  type XAutoClaimResult,
-  type XClaimOptions,
-  type XPendingEntry,
-  type XPendingRangeOptions,
-  type XPendingSummary,
+  XAutoClaimIdsResult,
+  XAutoClaimOptions,
+  XAutoClaimResult,
+  XClaimOptions,
+  XPendingEntry,
+  XPendingRangeOptions,
+  XPendingSummary,
 } from "./src/commands/stream_claims.ts";
-export {
-  type FunctionFlushOptions,
-  type FunctionLoadOptions,
+export type {
+  FunctionFlushOptions,
+  FunctionLoadOptions,
   ScriptCommands,
-  type ScriptFlushOptions,
+  ScriptFlushOptions,
 } from "./src/commands/scripts.ts";
+export type {
+  FunctionCommands,
+  FunctionInfo,
+  FunctionLibrary,
+  FunctionListOptions,
+  FunctionRestoreOptions,
+} from "./src/commands/functions.ts";
 export {
   createScript,
   Script,
@@ -215,17 +261,8 @@ export type {
   SScanOptions,
   ZScanOptions,
 } from "./src/commands/scan.ts";
-export {
-  type CommandArg,
-  encodeCommand,
-  RespWriter,
-} from "./src/resp/encode.ts";
-export {
-  Decoder,
-  type DecoderHandlers,
-  type DecoderLimits,
-  type RespValue,
-} from "./src/resp/decode.ts";
+export type { CommandArg } from "./src/resp/encode.ts";
+export type { DecoderLimits, RespValue } from "./src/resp/decode.ts";
 export type {
   TlsOptions,
   Transport,
@@ -233,4 +270,3 @@ export type {
   TransportHandlers,
   TransportSocket,
 } from "./src/transport/types.ts";
-export { detectRuntime, type RuntimeName } from "./src/transport/detect.ts";

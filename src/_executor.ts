@@ -26,6 +26,12 @@ export const BATCH: unique symbol = Symbol("respool.batch");
  */
 export const SHARED: unique symbol = Symbol("respool.shared");
 
+/**
+ * The key of the getter for the executor's `keyPrefix` (`scan()` puts it
+ * before its pattern and takes it off the keys it yields).
+ */
+export const PREFIX: unique symbol = Symbol("respool.prefix");
+
 /** Something typed methods, pipelines and transactions can send through. */
 export interface Executor {
   /** Whether commands go over the shared connections. */

@@ -25,10 +25,11 @@ import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import type { AcquireOptions, Pool } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
-import { RedisCommands } from "./redis_commands.ts";
-import { BATCH, checkTimeout, RUN, SHARED } from "./_executor.ts";
+import { BATCH, checkTimeout, PREFIX, RUN, SHARED } from "./_executor.ts";
+import type { KeyPrefix } from "./_prefix.ts";
 import { refusal } from "./_guard.ts";
-import { Events } from "./_events.ts";
+import { clientTracing, type Tracing } from "./tracing/_spans.ts";
+import { ClientBase, EMIT, SUBSCRIBE } from "./_client_base.ts";
 import { ClientCache, type Send } from "./cache/cache.ts";
 import type {
   ClientEventListener,
@@ -64,14 +65,15 @@ import { runOptimistic } from "./batch/optimistic.ts";
  * } // released (and reset to db 0) here
  * ```
  */
-export class Client extends RedisCommands {
+export class Client extends ClientBase<ClientEventMap> {
   readonly #options: ResolvedOptions;
   readonly #pool: Pool<Connection, Lease>;
   readonly #follower: MasterFollower | undefined;
-  readonly #events = new Events<ClientEventMap>();
   readonly #reconnectPolicy: RetryPolicy;
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
   readonly #cache: ClientCache | undefined;
+  readonly #prefix: KeyPrefix | undefined;
+  readonly #tracing: Tracing | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -85,6 +87,7 @@ export class Client extends RedisCommands {
     this.#options = options;
     this.#reconnectPolicy = reconnectPolicy(options);
     const cache = this.#cache = options.cache && new ClientCache(options.cache);
+    const prefix = this.#prefix = options.keyPrefix;
     const follower = this.#follower = followerFor(options, {
       pool: () => this.#pool,
       emit: (type, detail) => {
@@ -94,6 +97,7 @@ export class Client extends RedisCommands {
         return this.#emit(type, detail);
       },
     });
+    const tracing = this.#tracing = clientTracing(options, follower);
     this.#pool = createNodePool<Lease>(
       options,
       (type, detail) => {
@@ -101,15 +105,23 @@ export class Client extends RedisCommands {
         if (type === "error" || type === "reconnecting") follower?.lost();
         return this.#emit(type, detail);
       },
-      (owner, slot) => new Lease(owner, slot, cache),
-      follower && (() => follower.address),
-      cache,
+      (owner, slot) =>
+        new Lease(owner, slot, cache, prefix, tracing?.on(slot.connection)),
+      { where: follower && (() => follower.address), tracker: cache },
     );
   }
 
   /** Commands go over the shared, multiplexed connections. */
   override get [SHARED](): boolean {
     return true;
+  }
+
+  /** The `keyPrefix`, if one is set.
+   *
+   * @ignore
+   */
+  override get [PREFIX](): KeyPrefix | undefined {
+    return this.#prefix;
   }
 
   /**
@@ -125,6 +137,9 @@ export class Client extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.command(this, command, options);
+    }
     const args = command.args;
     if (options?.timeout !== undefined) {
       try {
@@ -139,6 +154,13 @@ export class Client extends RedisCommands {
       if (refused !== undefined) return Promise.reject(new TypeError(refused));
       if (blockTimeout(spec, args) !== undefined) {
         return this.#runBlocking(command, options);
+      }
+    }
+    if (this.#prefix !== undefined) {
+      try {
+        command = this.#prefix.command(command);
+      } catch (error) {
+        return Promise.reject(error);
       }
     }
     if (this.#cache !== undefined) {
@@ -170,9 +192,19 @@ export class Client extends RedisCommands {
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
   ): Promise<RespValue[]> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.batch(this, commands, options);
+    }
     if (options?.timeout !== undefined) {
       try {
         checkTimeout(options.timeout, "the batch");
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this.#prefix !== undefined) {
+      try {
+        commands = this.#prefix.batch(commands);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -238,6 +270,9 @@ export class Client extends RedisCommands {
    * @throws {ClosedError} When the client is closed.
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.acquire((o) => this.acquire(o), options);
+    }
     const follower = this.#follower;
     if (follower !== undefined) {
       return follower.ready().then(() => this.#pool.acquire(options));
@@ -246,100 +281,11 @@ export class Client extends RedisCommands {
   }
 
   /**
-   * Subscribes to channels on a connection of its own and returns the
-   * subscription once the server confirmed. Pass options as the last
-   * argument: `subscribe("a", "b", { bytes: true })`.
+   * Opens a subscription on a lease of its own.
    *
-   * @example Subscribing with `await using`
-   * ```ts ignore
-   * await using sub = await redis.subscribe("news");
-   * await redis.publish("news", "hello");
-   * for await (const { message } of sub) {
-   *   console.log(message);
-   *   break;
-   * }
-   * ```
-   *
-   * @param args The channels, then optionally the options.
-   * @returns The subscription.
-   * @throws {TypeError} When no channel is given.
+   * @ignore
    */
-  subscribe(
-    ...args: [
-      ...names: string[],
-      options: SubscriptionOptions & { bytes: true },
-    ]
-  ): Promise<Subscription<Uint8Array>>;
-  /**
-   * Subscribes to channels, with payloads as strings.
-   *
-   * @param args The channels, then optionally the options.
-   * @returns The subscription.
-   */
-  subscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>>;
-  subscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
-    return this.#subscribe("subscribe", args);
-  }
-
-  /**
-   * Subscribes to glob-style patterns on a connection of its own.
-   *
-   * @param args The patterns, then optionally the options.
-   * @returns The subscription.
-   */
-  psubscribe(
-    ...args: [
-      ...names: string[],
-      options: SubscriptionOptions & { bytes: true },
-    ]
-  ): Promise<Subscription<Uint8Array>>;
-  /**
-   * Subscribes to patterns, with payloads as strings.
-   *
-   * @param args The patterns, then optionally the options.
-   * @returns The subscription.
-   */
-  psubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>>;
-  psubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
-    return this.#subscribe("psubscribe", args);
-  }
-
-  /**
-   * Subscribes to shard channels (Redis 7) on a connection of its own.
-   *
-   * @param args The shard channels, then optionally the options.
-   * @returns The subscription.
-   */
-  ssubscribe(
-    ...args: [
-      ...names: string[],
-      options: SubscriptionOptions & { bytes: true },
-    ]
-  ): Promise<Subscription<Uint8Array>>;
-  /**
-   * Subscribes to shard channels, with payloads as strings.
-   *
-   * @param args The shard channels, then optionally the options.
-   * @returns The subscription.
-   */
-  ssubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>>;
-  ssubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string> | Subscription<Uint8Array>> {
-    return this.#subscribe("ssubscribe", args);
-  }
-
-  async #subscribe(
+  override async [SUBSCRIBE](
     kind: SubscriptionKind,
     args: (string | SubscriptionOptions)[],
   ): Promise<Subscription<string>> {
@@ -450,46 +396,8 @@ export class Client extends RedisCommands {
     this.#cache?.close();
   }
 
-  /**
-   * Closes the client; called by `await using`.
-   *
-   * @returns Once closed.
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  /**
-   * Listens for an event: `connect`, `ready`, `reconnecting`, `error`,
-   * `leak`, `longhold` or `close`.
-   *
-   * @param type The event.
-   * @param listener Called with a `CustomEvent` whose `detail` describes it.
-   * @param options As for `EventTarget.addEventListener`.
-   */
-  addEventListener<K extends keyof ClientEventMap>(
-    type: K,
-    listener: ClientEventListener<K>,
-    options?: AddEventListenerOptions,
-  ): void {
-    this.#events.add(type, listener, options);
-  }
-
-  /**
-   * Stops listening for an event.
-   *
-   * @param type The event.
-   * @param listener The listener passed to `addEventListener`.
-   */
-  removeEventListener<K extends keyof ClientEventMap>(
-    type: K,
-    listener: ClientEventListener<K>,
-  ): void {
-    this.#events.remove(type, listener);
-  }
-
   #emit(type: string, detail: unknown): boolean {
-    return this.#events.emit(type as keyof ClientEventMap, detail as never);
+    return this[EMIT](type, detail);
   }
 }
 

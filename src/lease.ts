@@ -15,8 +15,10 @@ import {
 } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import type { CommandArg } from "./resp/encode.ts";
-import { BATCH, checkTimeout, RUN } from "./_executor.ts";
+import { BATCH, checkTimeout, PREFIX, RUN } from "./_executor.ts";
+import type { KeyPrefix } from "./_prefix.ts";
 import { refusal } from "./_guard.ts";
+import type { Tracing } from "./tracing/_spans.ts";
 import { RedisCommands } from "./redis_commands.ts";
 import type { LeaseOwner } from "./pool/pool.ts";
 import type { PoolConnection, Slot } from "./pool/_slot.ts";
@@ -85,6 +87,8 @@ export class Lease extends RedisCommands {
   /** Blocking commands waiting on the connection. */
   #blocking = 0;
   readonly #cache: ClientCache | undefined;
+  readonly #prefix: KeyPrefix | undefined;
+  readonly #tracing: Tracing | undefined;
   /** Keys written by commands queued in a raw MULTI, for EXEC's reply. */
   #queuedWrites: (string[] | null)[] = [];
 
@@ -95,12 +99,30 @@ export class Lease extends RedisCommands {
    * @param slot The leased connection's slot.
    * @param cache The client's cache: reads on a lease bypass it, writes
    * drop the replies of their keys.
+   * @param prefix The client's `keyPrefix`.
+   * @param tracing The client's spans, bound to the leased connection.
    */
-  constructor(owner: LeaseOwner, slot: Slot, cache?: ClientCache) {
+  constructor(
+    owner: LeaseOwner,
+    slot: Slot,
+    cache?: ClientCache,
+    prefix?: KeyPrefix,
+    tracing?: Tracing,
+  ) {
     super();
     this.#owner = owner;
     this.#slot = slot;
     this.#cache = cache;
+    this.#prefix = prefix;
+    this.#tracing = tracing;
+  }
+
+  /** The client's `keyPrefix`, if one is set.
+   *
+   * @ignore
+   */
+  override get [PREFIX](): KeyPrefix | undefined {
+    return this.#prefix;
   }
 
   static {
@@ -175,7 +197,11 @@ export class Lease extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.command(this, command, options, this.#state.db);
+    }
     try {
+      if (this.#prefix !== undefined) command = this.#prefix.command(command);
       const args = command.args;
       const connection = this.#connection(args);
       if (options?.timeout !== undefined) {
@@ -266,11 +292,15 @@ export class Lease extends RedisCommands {
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
   ): Promise<RespValue[]> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.batch(this, commands, options, this.#state.db);
+    }
     try {
       const connection = this.#connection("the batch");
       if (options?.timeout !== undefined) {
         checkTimeout(options.timeout, "the batch");
       }
+      if (this.#prefix !== undefined) commands = this.#prefix.batch(commands);
       for (const command of commands) {
         const spec = commandSpec(command.args);
         this.#admit(spec);

@@ -9,9 +9,21 @@ import type { DecoderLimits } from "./resp/decode.ts";
 import type { TlsOptions, Transport } from "./transport/types.ts";
 import type { RetryPolicy } from "./policy/retry.ts";
 import { parseRedisUrl } from "./url.ts";
+import { integer, nested, TLS_KEYS } from "./_options_check.ts";
+import {
+  type ResolvedSentinel,
+  resolveSentinel,
+  type SentinelOptions,
+} from "./sentinel/options.ts";
+import { resolveCache } from "./cache/options.ts";
 import type { CacheOptions, ResolvedCache } from "./cache/types.ts";
+import { KeyPrefix } from "./_prefix.ts";
+import { checkKeys, type KnownKeys } from "./_options_check.ts";
+import type { Tracer } from "./tracing/types.ts";
+import { resolveTracer } from "./tracing/_attributes.ts";
 
 export { parseRedisUrl, type UrlSettings } from "./url.ts";
+export type { ResolvedSentinel, SentinelOptions };
 
 /** Options of the client's bounded connection pool. */
 export interface PoolOptions {
@@ -81,29 +93,17 @@ export interface PoolOptions {
   longHoldWarning?: number;
 }
 
-/** Where the sentinels are and which master to follow. */
-export interface SentinelOptions {
-  /** The master's name, as in `sentinel monitor <name> ...`. */
-  name: string;
-  /**
-   * Some sentinels: `redis://` or `rediss://` URLs, or `host:port`. The
-   * others are learned from them (`SENTINEL SENTINELS`).
-   */
-  nodes: readonly string[];
-  /** The ACL user for the sentinels (the data nodes use `username`). */
-  username?: string;
-  /** The sentinels' password (the data nodes use `password`). */
-  password?: string;
-  /** TLS to the sentinels; a `rediss://` node URL turns it on too. */
-  tls?: TlsOptions | boolean;
-  /**
-   * Which node the client talks to: the master, or a replica (falling back
-   * to the master when no replica is up).
-   *
-   * @default {"master"}
-   */
-  role?: "master" | "replica";
-}
+const POOL_KEYS = {
+  max: true,
+  min: true,
+  maxLeases: true,
+  acquireTimeout: true,
+  idleTimeout: true,
+  maxLifetime: true,
+  healthCheckInterval: true,
+  leakDetection: true,
+  longHoldWarning: true,
+} satisfies KnownKeys<PoolOptions>;
 
 /** Options of {@linkcode createClient}. */
 export interface ClientOptions {
@@ -185,6 +185,103 @@ export interface ClientOptions {
    * default bounds.
    */
   cache?: CacheOptions | boolean;
+  /**
+   * Put before every key of every command (found by the command's key
+   * positions: multi-key commands and scripts' keys included), and before
+   * `scan()`'s pattern (and taken off the keys it yields). Channels are not
+   * keys; replies that name keys (BLPOP, KEYS, ...) name them in full.
+   */
+  keyPrefix?: string;
+  /**
+   * An OpenTelemetry `Tracer` (`trace.getTracer("...")`): a span per
+   * command, pipeline, transaction, connection opened and `acquire` wait,
+   * named and attributed by the database conventions for Redis. Argument
+   * values are never recorded.
+   */
+  tracer?: Tracer;
+}
+
+/**
+ * The names of the client options: an options object with any other key is
+ * refused (see {@linkcode checkOptionKeys}).
+ */
+export const CLIENT_OPTION_KEYS = {
+  sentinel: true,
+  host: true,
+  port: true,
+  path: true,
+  username: true,
+  password: true,
+  db: true,
+  tls: true,
+  protocol: true,
+  name: true,
+  connectTimeout: true,
+  commandTimeout: true,
+  maxQueued: true,
+  pool: true,
+  retry: true,
+  reconnect: true,
+  transport: true,
+  limits: true,
+  cache: true,
+  keyPrefix: true,
+  tracer: true,
+} satisfies KnownKeys<ClientOptions>;
+
+// Declared in the transport, decoder and cache layers; listed here, where
+// they are checked, and kept in step by the type checker.
+const LIMITS_KEYS = {
+  maxBulkLength: true,
+  maxDepth: true,
+  maxAggregateLength: true,
+  maxLineLength: true,
+} satisfies KnownKeys<DecoderLimits>;
+
+function resolvePrefix(prefix: unknown): KeyPrefix | undefined {
+  if (prefix === undefined || prefix === "") return undefined;
+  if (typeof prefix !== "string") {
+    throw new TypeError(
+      `Cannot create the client as keyPrefix must be a string, got ${
+        prefix === null ? "null" : typeof prefix
+      }`,
+    );
+  }
+  return new KeyPrefix(prefix);
+}
+
+const CACHE_KEYS = {
+  maxEntries: true,
+  maxBytes: true,
+  ttl: true,
+} satisfies KnownKeys<CacheOptions>;
+
+/**
+ * Refuses keys that are not options, in the options and in the objects
+ * nested in them (`pool`, `tls`, `limits`, `cache`; `sentinel` is checked
+ * where it is resolved), and nested objects of the wrong type.
+ *
+ * @param options The options as given.
+ * @param known The top-level keys they may have.
+ * @param subject What could not be done, for the message ("create the
+ * client").
+ * @throws {TypeError} When a key is unknown (naming it with its path and the
+ * nearest known key), or `pool`, `tls` or `limits` is not an object.
+ */
+export function checkOptionKeys(
+  options: object,
+  known: Readonly<Record<string, true>>,
+  subject: string,
+): void {
+  checkKeys(options, known, subject);
+  const { pool, tls, limits, cache } = options as ClientOptions;
+  nested(pool, "pool", POOL_KEYS, subject, false);
+  nested(tls, "tls", TLS_KEYS, subject, true);
+  nested(limits, "limits", LIMITS_KEYS, subject, false);
+  // resolveCache() says what a cache that is not an object should be.
+  if (typeof cache === "object" && cache !== null) {
+    checkKeys(cache, CACHE_KEYS, subject, "cache");
+  }
 }
 
 /** Options with every default filled in and every value checked. */
@@ -215,145 +312,10 @@ export interface ResolvedOptions {
   readonly sentinel: ResolvedSentinel | undefined;
   /** The client-side cache's bounds, when it is on. */
   readonly cache: ResolvedCache | undefined;
-}
-
-const CACHE_KEYS = ["maxEntries", "maxBytes", "ttl"];
-
-function resolveCache(
-  cache: CacheOptions | boolean | undefined,
-  protocol: 2 | 3,
-): ResolvedCache | undefined {
-  if (cache === undefined || cache === false) return undefined;
-  if (cache !== true && (typeof cache !== "object" || cache === null)) {
-    throw new TypeError(
-      `Cannot create the client as cache must be an object or a boolean, got ${
-        cache === null ? "null" : typeof cache
-      }`,
-    );
-  }
-  if (protocol !== 3) {
-    throw new TypeError(
-      "Cannot create the client as cache needs protocol 3: the server's invalidations arrive as RESP3 pushes on the connection that read the key",
-    );
-  }
-  const given = cache === true ? {} : cache;
-  for (const key of Object.keys(given)) {
-    if (!CACHE_KEYS.includes(key)) {
-      throw new TypeError(
-        `Cannot create the client as cache.${key} is not an option (known: ${
-          CACHE_KEYS.join(", ")
-        })`,
-      );
-    }
-  }
-  return {
-    maxEntries: integer("cache.maxEntries", given.maxEntries ?? 10_000, 1),
-    maxBytes: integer("cache.maxBytes", given.maxBytes ?? 32 * 1024 * 1024, 1),
-    ttl: integer("cache.ttl", given.ttl ?? 60_000, 1, undefined, true),
-  };
-}
-
-/** Sentinel options, checked, with the nodes parsed. */
-export interface ResolvedSentinel {
-  readonly name: string;
-  readonly nodes: readonly { host: string; port: number }[];
-  readonly username: string | undefined;
-  readonly password: string | undefined;
-  readonly tls: TlsOptions | undefined;
-  readonly role: "master" | "replica";
-}
-
-function resolveSentinel(
-  sentinel: SentinelOptions,
-  options: ClientOptions,
-): ResolvedSentinel {
-  if (typeof sentinel !== "object" || sentinel === null) {
-    throw new TypeError(
-      "Cannot create the client as sentinel must be an object",
-    );
-  }
-  for (const name of ["host", "port", "path"] as const) {
-    if (options[name] !== undefined) {
-      throw new TypeError(
-        `Cannot create the client as ${name} is given with sentinel: the sentinels say where the master is`,
-      );
-    }
-  }
-  if (typeof sentinel.name !== "string" || sentinel.name === "") {
-    throw new TypeError(
-      "Cannot create the client as sentinel.name must be the master's name",
-    );
-  }
-  if (!Array.isArray(sentinel.nodes) || sentinel.nodes.length === 0) {
-    throw new TypeError(
-      "Cannot create the client as sentinel.nodes must be a non-empty array of sentinel addresses",
-    );
-  }
-  const role = sentinel.role ?? "master";
-  if (role !== "master" && role !== "replica") {
-    throw new TypeError(
-      `Cannot create the client as sentinel.role must be "master" or "replica", got ${
-        String(role)
-      }`,
-    );
-  }
-  let tls = sentinel.tls === true ? {} : sentinel.tls || undefined;
-  const nodes = sentinel.nodes.map((node, i) => {
-    if (typeof node !== "string") {
-      throw new TypeError(
-        `Cannot create the client as sentinel.nodes[${i}] must be a string, got ${typeof node}`,
-      );
-    }
-    const url = parseRedisUrl(
-      /^[a-z]+:\/\//i.test(node) ? node : `redis://${node}`,
-    );
-    if (url.path !== undefined) {
-      throw new TypeError(
-        `Cannot create the client as sentinel.nodes[${i}] is a unix socket: sentinels are dialled by host and port`,
-      );
-    }
-    if (url.tls) tls ??= {};
-    return {
-      host: url.host ?? "127.0.0.1",
-      port: integer(`sentinel.nodes[${i}] port`, url.port ?? 26379, 1, 65_535),
-    };
-  });
-  if (sentinel.username !== undefined && sentinel.password === undefined) {
-    throw new TypeError(
-      `Cannot create the client as sentinel user "${sentinel.username}" has no password`,
-    );
-  }
-  return {
-    name: sentinel.name,
-    nodes,
-    username: sentinel.username,
-    password: sentinel.password,
-    tls,
-    role,
-  };
-}
-
-function integer(
-  name: string,
-  value: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-  infinite = false,
-): number {
-  if (infinite && value === Infinity) return value;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(
-      `Cannot create the client as ${name} must be an integer, got ${
-        typeof value === "number" ? value : typeof value
-      }`,
-    );
-  }
-  if (value < min || value > max) {
-    throw new RangeError(
-      `Cannot create the client as ${name} must be between ${min} and ${max}, got ${value}`,
-    );
-  }
-  return value;
+  /** The key prefix, when one is set. */
+  readonly keyPrefix: KeyPrefix | undefined;
+  /** The tracer, when spans are recorded. */
+  readonly tracer: Tracer | undefined;
 }
 
 /**
@@ -362,7 +324,8 @@ function integer(
  * @param url The server URL, if any.
  * @param options The options, if any.
  * @returns The resolved options.
- * @throws {TypeError} When the URL or an option has the wrong type.
+ * @throws {TypeError} When the URL or an option has the wrong type, or an
+ * options object has a key that is not an option.
  * @throws {RangeError} When an option is out of range.
  */
 export function resolveOptions(
@@ -374,6 +337,14 @@ export function resolveOptions(
       `Cannot create the client as the URL must be a string, got ${typeof url}`,
     );
   }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot create the client as options must be an object, got ${
+        options === null ? "null" : typeof options
+      }`,
+    );
+  }
+  checkOptionKeys(options, CLIENT_OPTION_KEYS, "create the client");
   const fromUrl = url === undefined ? {} : parseRedisUrl(url);
   const sentinel = options.sentinel === undefined
     ? undefined
@@ -473,5 +444,7 @@ export function resolveOptions(
     readOnly: false,
     sentinel,
     cache: resolveCache(options.cache, protocol),
+    keyPrefix: resolvePrefix(options.keyPrefix),
+    tracer: resolveTracer(options.tracer),
   };
 }

@@ -13,7 +13,8 @@ import type { CommandOptions } from "./connection/connection.ts";
 import type { Command, RedisKey } from "./commands/_command.ts";
 import type { CommandTable } from "./commands/table.ts";
 import { installCommands } from "./commands/_install.ts";
-import { BATCH, RUN, SHARED } from "./_executor.ts";
+import { BATCH, PREFIX, RUN, SHARED } from "./_executor.ts";
+import type { KeyPrefix } from "./_prefix.ts";
 import { Pipeline } from "./batch/pipeline.ts";
 import { Transaction } from "./batch/transaction.ts";
 import {
@@ -28,10 +29,19 @@ import {
   type ZScanOptions,
 } from "./commands/scan.ts";
 import { createScript, type Script } from "./commands/script.ts";
+import { checkKeys, type KnownKeys } from "./_options_check.ts";
 import type { ScoredMember } from "./commands/sorted_sets.ts";
+import type { BytesReplies } from "./commands/bytes.ts";
 
-export { BATCH, RUN, SHARED };
+export { BATCH, PREFIX, RUN, SHARED };
 export type { SendOptions };
+
+// Checked once per view in withOptions(), never per command.
+const COMMAND_OPTION_KEYS = {
+  bytes: true,
+  timeout: true,
+  signal: true,
+} satisfies KnownKeys<CommandOptions>;
 
 /** Each builder of the table as a method returning a promise of its reply. */
 export type AsyncCommands = {
@@ -41,6 +51,57 @@ export type AsyncCommands = {
 };
 
 const identity = (reply: RespValue): RespValue => reply;
+
+/**
+ * A view made by `withOptions({ bytes: true })`: the methods of
+ * {@linkcode RedisCommands}, with `Uint8Array` wherever a reply carries a
+ * value the application stored (see {@linkcode BytesReplies} for each
+ * command that changes, and {@linkcode RedisCommands.withOptions} for
+ * what stays text).
+ */
+export type BytesCommands =
+  & Omit<
+    RedisCommands,
+    keyof BytesReplies | "scan" | "hscan" | "sscan" | "zscan" | "withOptions"
+  >
+  & {
+    [K in keyof BytesReplies]: (
+      ...args: Parameters<AsyncCommands[K]>
+    ) => Promise<BytesReplies[K]>;
+  }
+  & {
+    /** SCAN's keys, as bytes (without the `keyPrefix`, if any). */
+    scan(options?: ScanOptions): AsyncGenerator<Uint8Array, void, undefined>;
+    /** HSCAN's fields and values, as bytes. */
+    hscan(
+      key: RedisKey,
+      options?: HScanOptions,
+    ): AsyncGenerator<[Uint8Array, Uint8Array], void, undefined>;
+    /** SSCAN's members, as bytes. */
+    sscan(
+      key: RedisKey,
+      options?: SScanOptions,
+    ): AsyncGenerator<Uint8Array, void, undefined>;
+    /** ZSCAN's members, as bytes, with their scores. */
+    zscan(
+      key: RedisKey,
+      options?: ZScanOptions,
+    ): AsyncGenerator<ScoredMember<Uint8Array>, void, undefined>;
+    /**
+     * A view with more options, back to strings.
+     *
+     * @param options The options, with `bytes: false`.
+     * @returns The view.
+     */
+    withOptions(options: CommandOptions & { bytes: false }): RedisCommands;
+    /**
+     * A view with more options, still in bytes mode.
+     *
+     * @param options The options (a timeout, a signal).
+     * @returns The view.
+     */
+    withOptions(options: CommandOptions): BytesCommands;
+  };
 
 /**
  * The typed methods of {@linkcode RedisCommands}, one per builder. (The
@@ -57,6 +118,14 @@ export abstract class RedisCommands {
   /** Whether commands go over the client's shared connections. */
   get [SHARED](): boolean {
     return false;
+  }
+
+  /** The `keyPrefix` commands get, if any.
+   *
+   * @ignore
+   */
+  get [PREFIX](): KeyPrefix | undefined {
+    return undefined;
   }
 
   /**
@@ -97,7 +166,10 @@ export abstract class RedisCommands {
    * @param options `bytes: true` returns bulk strings as `Uint8Array`; also a
    * per-call `timeout` and `signal`.
    * @returns The reply: strings, numbers, arrays, `Map`s (RESP3 maps), `Set`s
-   * (RESP3 sets), `null`, or bytes.
+   * (RESP3 sets), `null`, or bytes. Under RESP2 the same commands answer
+   * with flat arrays instead of maps and sets; `flat: true` gives those
+   * shapes under RESP3 too (see {@linkcode SendOptions.flat} for what
+   * still differs).
    * @throws {ReplyError} When the server answers with an error.
    */
   send(
@@ -111,7 +183,10 @@ export abstract class RedisCommands {
         ),
       );
     }
-    return this[RUN]({ args: args as CommandArg[], map: identity }, options);
+    return this[RUN](
+      { args: args as CommandArg[], map: options?.flat ? flatten : identity },
+      options,
+    );
   }
 
   /**
@@ -156,17 +231,59 @@ export abstract class RedisCommands {
    * options: a timeout, an abort signal, or bytes replies. Cheap to make;
    * make one per request.
    *
+   * With `bytes: true`, every typed method returns what the application
+   * stored as `Uint8Array`, byte for byte, and the types say so
+   * ({@linkcode BytesCommands}): string values, list elements, set and
+   * sorted-set members, hash values, hash field names in lists and pairs
+   * (`hkeys`, `hrandfield`, `hscan`), stream field values, GEO members,
+   * SORT results, ECHO's message, and keys in replies (`randomkey`, the key
+   * of `blpop`, `lmpop`, `bzpopmin`, `xread`, and the keys of `scan()`,
+   * without the `keyPrefix`). What the server makes or uses to name things
+   * stays as in text mode: numbers and scores are numbers; status replies
+   * (`"OK"`, PING's and TYPE's answers), stream IDs, OBJECT ENCODING,
+   * GEOHASH, names of groups, consumers, clients, channels, scripts and
+   * functions, INFO, CONFIG GET, CLIENT LIST, XINFO and XPENDING are
+   * strings; and so is every name that becomes a property name: the field
+   * names of `hgetall()`'s record and of a stream entry's `fields` (read
+   * binary field names with `hkeys()` or `hscan()`). `eval()` and
+   * `fcall()` return the reply as decoded, like `send()`. Pipelines and
+   * transactions started from the view take its timeout and signal, not
+   * bytes mode (queue `send(args, { bytes: true })` in them instead).
+   * Callers who do not ask for bytes get strings at no extra cost.
+   *
    * @example A request-scoped timeout and signal
    * ```ts ignore
    * const scoped = redis.withOptions({ timeout: 200, signal: request.signal });
    * const user = await scoped.hgetall(`user:${id}`);
    * ```
    *
+   * @example Binary values
+   * ```ts ignore
+   * const binary = redis.withOptions({ bytes: true });
+   * await redis.set("avatar", new Uint8Array([0xff, 0xd8, 0xff]));
+   * const avatar = await binary.get("avatar"); // Uint8Array [255, 216, 255]
+   * for await (const key of binary.scan({ match: "img:*" })) {} // Uint8Array keys
+   * ```
+   *
+   * @param options The options every command of the view gets (per-call
+   * options of `send()` win), with `bytes: true`.
+   * @returns The view, its methods typed with bytes.
+   * @throws {TypeError} When the options are not an object or have a key
+   * that is not an option.
+   */
+  withOptions(options: CommandOptions & { bytes: true }): BytesCommands;
+  /**
+   * A view whose commands all use the given options (a timeout, a signal),
+   * replies as strings (see the overload with `bytes: true` above).
+   *
    * @param options The options every command of the view gets (per-call
    * options of `send()` win).
    * @returns The view.
+   * @throws {TypeError} When the options are not an object or have a key
+   * that is not an option.
    */
-  withOptions(options: CommandOptions): RedisCommands {
+  withOptions(options: CommandOptions): RedisCommands;
+  withOptions(options: CommandOptions): RedisCommands | BytesCommands {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot make the view as options must be an object, got ${
@@ -174,11 +291,16 @@ export abstract class RedisCommands {
         }`,
       );
     }
+    checkKeys(options, COMMAND_OPTION_KEYS, "make the view");
     return new CommandView(this, options);
   }
 
   /**
-   * Iterates over the keys with SCAN, each key once even across pages.
+   * Iterates over the keys with SCAN. The server may return a key twice
+   * (when its table is rehashed between pages); duplicates within a page
+   * are dropped, and nothing is remembered across pages, so memory stays
+   * flat however large the keyspace. With `keyPrefix`, only the prefixed
+   * keys are walked, and they are yielded without the prefix.
    *
    * @example Deleting keys by pattern
    * ```ts ignore
@@ -191,11 +313,12 @@ export abstract class RedisCommands {
    * @returns An async generator of key names; `break` stops it.
    */
   scan(options?: ScanOptions): AsyncGenerator<string, void, undefined> {
-    return scanKeys(this, options);
+    return scanKeys(this, options, this[PREFIX]);
   }
 
   /**
-   * Iterates over a hash's fields with HSCAN, each field once.
+   * Iterates over a hash's fields with HSCAN (a field may come twice, as
+   * with {@linkcode RedisCommands.scan}).
    *
    * @param key The hash's key.
    * @param options `match` a field pattern, `count` per page.
@@ -209,7 +332,7 @@ export abstract class RedisCommands {
   }
 
   /**
-   * Iterates over a set's members with SSCAN, each member once.
+   * Iterates over a set's members with SSCAN (a member may come twice).
    *
    * @param key The set's key.
    * @param options `match` a member pattern, `count` per page.
@@ -223,7 +346,8 @@ export abstract class RedisCommands {
   }
 
   /**
-   * Iterates over a sorted set's members with ZSCAN, each member once.
+   * Iterates over a sorted set's members with ZSCAN (a member may come
+   * twice).
    *
    * @param key The sorted set's key.
    * @param options `match` a member pattern, `count` per page.
@@ -260,6 +384,21 @@ installCommands(
   (self, command) => (self as RedisCommands)[RUN](command),
 );
 
+/** A reply in RESP2's shapes: maps flattened, sets as arrays, booleans 1/0. */
+function flatten(reply: RespValue): RespValue {
+  if (typeof reply !== "object" || reply === null) {
+    return typeof reply === "boolean" ? (reply ? 1 : 0) : reply;
+  }
+  if (Array.isArray(reply)) return reply.map(flatten);
+  if (reply instanceof Map) {
+    const flat: RespValue[] = [];
+    for (const [key, value] of reply) flat.push(flatten(key), flatten(value));
+    return flat;
+  }
+  if (reply instanceof Set) return [...reply].map(flatten);
+  return reply;
+}
+
 /** Commands of a client or lease, each sent with fixed options. */
 class CommandView extends RedisCommands {
   readonly #target: RedisCommands;
@@ -283,6 +422,10 @@ class CommandView extends RedisCommands {
 
   override get [SHARED](): boolean {
     return this.#target[SHARED];
+  }
+
+  override get [PREFIX](): KeyPrefix | undefined {
+    return this.#target[PREFIX];
   }
 
   override [BATCH](

@@ -575,5 +575,13 @@ describe("cluster without a cluster", () => {
       RangeError,
     );
     assert.throws(() => createCluster(["h:1"], { db: 1 } as never), TypeError);
+    assert.throws(
+      // @ts-expect-error: a typo
+      () => createCluster(["h:1"], { refresh: { intervall: 1 } }),
+      (error: Error) =>
+        error instanceof TypeError &&
+        /refresh\.intervall is not an option: did you mean refresh\.interval\?/
+          .test(error.message),
+    );
   });
 });

@@ -25,6 +25,7 @@ import {
 import type { CacheStats, ResolvedCache } from "./types.ts";
 import { add, Entries, take } from "./_entries.ts";
 import { bounded, FLIGHT, type Flight, newFlight } from "./_flight.ts";
+import { cancelTurn, nextTurn, type Turn, TURN_MS } from "./_turns.ts";
 
 /** Prefixes the space of replies read as bytes (no command name has it). */
 const BYTES = "\u0002";
@@ -46,36 +47,6 @@ export interface Tracker {
   /** A connection closed: the server no longer tracks its reads. */
   lost(source: object): void;
 }
-
-type Turn = ReturnType<typeof setTimeout>;
-
-const immediates = globalThis as {
-  setImmediate?: (fn: () => void) => unknown;
-  clearImmediate?: (handle: unknown) => void;
-};
-
-/**
- * Whether `setImmediate` runs after pending I/O (Node, Bun). Deno runs
- * immediates before it polls I/O, and Workers have none: there a zero
- * timeout (a millisecond or more) is what lets I/O in.
- */
-const immediateAfterIo = immediates.setImmediate !== undefined &&
-  !("Deno" in globalThis);
-
-/** Runs `fn` on a later turn of the event loop, after pending I/O. */
-const nextTurn: (fn: () => void) => Turn = immediateAfterIo
-  ? (fn) => immediates.setImmediate!(fn) as Turn
-  : (fn) => setTimeout(fn, 0);
-
-const cancelTurn: (turn: Turn) => void = immediateAfterIo
-  ? (turn) => immediates.clearImmediate!(turn)
-  : (turn) => clearTimeout(turn);
-
-/**
- * How long reads may keep the event loop from turning, in milliseconds:
- * longer where a turn costs a timer's millisecond.
- */
-const TURN_MS = immediateAfterIo ? 5 : 20;
 
 const utf8 = new TextDecoder();
 

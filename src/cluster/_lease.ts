@@ -11,7 +11,7 @@ import type { CommandOptions, Connection } from "../connection/connection.ts";
 import { Lease } from "../lease.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { RespValue } from "../resp/decode.ts";
-import { BATCH, RedisCommands, RUN } from "../redis_commands.ts";
+import { BATCH, PREFIX, RedisCommands, RUN } from "../redis_commands.ts";
 import { transactionSlot } from "./_combine.ts";
 
 /**
@@ -32,6 +32,9 @@ export class ClusterLease extends Lease {
   ): Promise<RespValue[]> {
     if (commands[0]?.args[0] === "MULTI") {
       try {
+        // The slots of the keys as the server will see them.
+        const prefix = this[PREFIX];
+        if (prefix !== undefined) commands = prefix.batch(commands);
         transactionSlot(commands);
       } catch (error) {
         return Promise.reject(error);

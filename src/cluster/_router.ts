@@ -143,8 +143,8 @@ export class Router<L extends object> {
   /** A node's pool, opened on first use. */
   pool(node: ClusterNode<L>): Pool<Connection, L> {
     if (node.pool !== undefined) return node.pool;
-    const address = node.address;
-    const emit = this.#host.emit;
+    const { address } = node;
+    const host = this.#host;
     node.pool = createNodePool<L>(
       node.options,
       (type, detail) => {
@@ -153,12 +153,11 @@ export class Router<L extends object> {
           node.failing = true;
           this.requestRefresh();
         }
-        emit(type, { ...(detail as object), node: address });
+        host.emit(type, { ...(detail as object), node: address });
         return true;
       },
-      this.#host.makeLease,
-      undefined,
-      this.#host.tracker,
+      host.makeLease,
+      host,
     );
     return node.pool;
   }
@@ -281,21 +280,19 @@ export class Router<L extends object> {
     // A primary still failing after the refresh: the cluster has not failed
     // over yet, so look again soon.
     if (this.#shards.some((s) => s.primary.failing)) this.requestRefresh();
-    if (this.#periodic !== undefined) clearTimeout(this.#periodic);
-    this.#periodic = undefined;
-    if (this.#options.interval !== Infinity) {
-      this.#periodic = setTimeout(() => {
+    clearTimeout(this.#periodic);
+    this.#periodic = this.#options.interval === Infinity
+      ? undefined
+      : setTimeout(() => {
         this.#periodic = undefined;
         this.requestRefresh();
       }, this.#options.interval);
-    }
   }
 
   async #refresh(): Promise<void> {
     this.#lastRefresh = Date.now();
-    const known = shuffle(
-      [...this.#nodes.values()].filter((n) => !n.failing),
-    );
+    const known = [...this.#nodes.values()].filter((n) => !n.failing);
+    shuffle(known);
     const seeds = this.#options.seeds.map((s) =>
       this.node(`${s.host}:${s.port}`)
     );

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Events } from "../_events.ts";
+import { ClientBase, EMIT, SUBSCRIBE } from "../_client_base.ts";
 import { runOptimistic } from "../batch/optimistic.ts";
 import type {
   Transaction,
@@ -29,8 +29,11 @@ import { Routing } from "./_routed.ts";
 import type { Command } from "../commands/_command.ts";
 import type { CommandOptions } from "../connection/connection.ts";
 import type { RespValue } from "../resp/decode.ts";
-import { BATCH, RedisCommands, RUN, SHARED } from "../redis_commands.ts";
+import { BATCH, PREFIX, RUN, SHARED } from "../redis_commands.ts";
 import { Router } from "./_router.ts";
+import { Tracing } from "../tracing/_spans.ts";
+import { noteNode } from "../tracing/_attributes.ts";
+import type { KeyPrefix } from "../_prefix.ts";
 import { ClientCache, type Send } from "../cache/cache.ts";
 import {
   type ClusterOptions,
@@ -72,13 +75,14 @@ export { ClusterLease };
  * }
  * ```
  */
-export class Cluster extends RedisCommands {
+export class Cluster extends ClientBase<ClusterEventMap> {
   readonly #router: Router<ClusterLease>;
   readonly #routing: Routing;
   readonly #options: ResolvedClusterOptions;
-  readonly #events = new Events<ClusterEventMap>();
   readonly #subscriptions = new Set<{ close(): Promise<void> }>();
   readonly #cache: ClientCache | undefined;
+  readonly #prefix: KeyPrefix | undefined;
+  readonly #tracing: Tracing | undefined;
   readonly #send: Send;
   #closing: Promise<void> | undefined;
 
@@ -96,11 +100,20 @@ export class Cluster extends RedisCommands {
     // fetched with one MGET per slot.
     const cache = this.#cache = options.node.cache &&
       new ClientCache(options.node.cache, keySlot);
+    const prefix = this.#prefix = options.node.keyPrefix;
+    const tracer = options.node.tracer;
+    const tracing = this.#tracing = tracer && new Tracing(tracer, 0);
     this.#router = new Router<ClusterLease>({
       options,
-      emit: (type, detail) =>
-        this.#events.emit(type as keyof ClusterEventMap, detail as never),
-      makeLease: (owner, slot) => new ClusterLease(owner, slot, cache),
+      emit: (type, detail) => this[EMIT](type, detail),
+      makeLease: (owner, slot) =>
+        new ClusterLease(
+          owner,
+          slot,
+          cache,
+          prefix,
+          tracing?.on(slot.connection),
+        ),
       tracker: cache,
     });
     this.#routing = new Routing(this.#router, {
@@ -117,6 +130,19 @@ export class Cluster extends RedisCommands {
     return true;
   }
 
+  /** The `keyPrefix`, if one is set.
+   *
+   * @ignore
+   */
+  override get [PREFIX](): KeyPrefix | undefined {
+    return this.#prefix;
+  }
+
+  /** A key as the server names it: with the `keyPrefix`. */
+  #key(key: CommandArg): CommandArg {
+    return this.#prefix === undefined ? key : this.#prefix.add(key);
+  }
+
   /**
    * Runs one built command on the node serving its keys' slot; splits
    * MGET, MSET, DEL, UNLINK, EXISTS and TOUCH by slot; sends keyless
@@ -130,6 +156,16 @@ export class Cluster extends RedisCommands {
     command: Command<T>,
     options?: CommandOptions,
   ): Promise<T> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.command(this, command, options);
+    }
+    if (this.#prefix !== undefined) {
+      try {
+        command = this.#prefix.command(command);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#cache === undefined
       ? this.#routing.run(command, options)
       : this.#cache.run(command, options, this.#send);
@@ -146,6 +182,16 @@ export class Cluster extends RedisCommands {
     commands: readonly Command<unknown>[],
     options?: CommandOptions,
   ): Promise<RespValue[]> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.batch(this, commands, options);
+    }
+    if (this.#prefix !== undefined) {
+      try {
+        commands = this.#prefix.batch(commands);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return this.#cache === undefined
       ? this.#routing.batch(commands, options)
       : this.#cache.batch(commands, () =>
@@ -189,7 +235,7 @@ export class Cluster extends RedisCommands {
    */
   async nodeFor(key: CommandArg): Promise<string> {
     await this.#router.whenReady();
-    const slot = keySlot(checkKey("key", key));
+    const slot = keySlot(this.#key(checkKey("key", key)));
     const node = this.#router.primary(slot);
     if (node === undefined) {
       throw new ClusterError(`Cannot find a node for slot ${slot}`, slot);
@@ -207,6 +253,9 @@ export class Cluster extends RedisCommands {
    * @throws {TypeError} When no key is given.
    */
   async acquire(options: ClusterAcquireOptions): Promise<ClusterLease> {
+    if (this.#tracing?.untraced(options)) {
+      return this.#tracing.acquire((o) => this.acquire(o), options);
+    }
     if (
       typeof options !== "object" || options === null ||
       options.key === undefined
@@ -215,7 +264,7 @@ export class Cluster extends RedisCommands {
         "Cannot acquire a connection on a cluster without a key: pass { key } to lease the connection to the node serving its slot",
       );
     }
-    const slot = keySlot(checkKey("key", options.key));
+    const slot = keySlot(this.#key(checkKey("key", options.key)));
     const router = this.#router;
     await router.whenReady();
     for (let attempt = 0;; attempt++) {
@@ -231,6 +280,7 @@ export class Cluster extends RedisCommands {
         );
       }
       try {
+        noteNode(options, node.address);
         return await router.pool(node).acquire(options);
       } catch (error) {
         // The node left the map while we waited: wait on the new owner.
@@ -262,7 +312,9 @@ export class Cluster extends RedisCommands {
       );
     }
     const slots = [
-      ...new Set(watch.map((k, i) => keySlot(checkKey(`watch[${i}]`, k)))),
+      ...new Set(
+        watch.map((k, i) => keySlot(this.#key(checkKey(`watch[${i}]`, k)))),
+      ),
     ];
     if (slots.length > 1) {
       throw new TypeError(
@@ -291,8 +343,10 @@ export class Cluster extends RedisCommands {
   }
 
   /**
-   * Iterates over the keys of every primary with SCAN: each primary's keys
-   * once (a key is yielded twice only if its slot moves during the scan).
+   * Iterates over the keys of every primary with SCAN, primary by primary.
+   * As with a single server, a key may come twice (a rehash between pages,
+   * or its slot moving during the scan); nothing is remembered across
+   * pages. With `keyPrefix`, only the prefixed keys, without the prefix.
    *
    * @param options `match` a pattern, `count` per page, `type` of key.
    * @returns An async generator of key names.
@@ -302,53 +356,21 @@ export class Cluster extends RedisCommands {
   ): AsyncGenerator<string, void, undefined> {
     await this.#router.whenReady();
     for (const node of this.#router.primaries()) {
-      yield* scanKeys(new NodeCommands(this.#router.pool(node)), options);
+      yield* scanKeys(
+        new NodeCommands(this.#router.pool(node)),
+        options,
+        this.#prefix,
+      );
     }
   }
 
   /**
-   * Subscribes to channels (cluster-wide pub/sub) on a connection to one
-   * node; it moves to another node when that one fails.
+   * Opens a subscription: cluster-wide channels and patterns on one node,
+   * shard channels on their slot's primary.
    *
-   * @param args The channels, then optionally the options.
-   * @returns The subscription.
+   * @ignore
    */
-  subscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>> {
-    return this.#subscribe("subscribe", args);
-  }
-
-  /**
-   * Subscribes to patterns (cluster-wide pub/sub).
-   *
-   * @param args The patterns, then optionally the options.
-   * @returns The subscription.
-   */
-  psubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>> {
-    return this.#subscribe("psubscribe", args);
-  }
-
-  /**
-   * Subscribes to shard channels on the primary serving their slot (they
-   * must share one). When the slot moves, or its primary fails over, the
-   * subscription follows it to the new primary without ending its
-   * iterator; messages published meanwhile are missed (see the `reconnect`
-   * event's `downtimeMs`).
-   *
-   * @param args The shard channels, then optionally the options.
-   * @returns The subscription.
-   * @throws {TypeError} When the channels are in several slots.
-   */
-  ssubscribe(
-    ...args: (string | SubscriptionOptions)[]
-  ): Promise<Subscription<string>> {
-    return this.#subscribe("ssubscribe", args);
-  }
-
-  #subscribe(
+  override [SUBSCRIBE](
     kind: SubscriptionKind,
     args: (string | SubscriptionOptions)[],
   ): Promise<Subscription<string>> {
@@ -397,7 +419,7 @@ export class Cluster extends RedisCommands {
       this.#subscriptions.clear();
       await this.#router.close(timeout);
       this.#cache?.close();
-      this.#events.emit("close", {});
+      this[EMIT]("close", {});
     })();
     return this.#closing;
   }
@@ -408,45 +430,6 @@ export class Cluster extends RedisCommands {
     this.#subscriptions.clear();
     this.#router.destroy();
     this.#cache?.close();
-  }
-
-  /**
-   * Closes the cluster client; called by `await using`.
-   *
-   * @returns Once closed.
-   */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  /**
-   * Listens for an event: `topology`, or a node's `connect`, `ready`,
-   * `reconnecting`, `error`, `leak`, `longhold` (with `node` in the
-   * detail), or `close`.
-   *
-   * @param type The event.
-   * @param listener Called with a `CustomEvent` whose `detail` describes it.
-   * @param options As for `EventTarget.addEventListener`.
-   */
-  addEventListener<K extends keyof ClusterEventMap>(
-    type: K,
-    listener: ClusterEventListener<K>,
-    options?: AddEventListenerOptions,
-  ): void {
-    this.#events.add(type, listener, options);
-  }
-
-  /**
-   * Stops listening for an event.
-   *
-   * @param type The event.
-   * @param listener The listener passed to `addEventListener`.
-   */
-  removeEventListener<K extends keyof ClusterEventMap>(
-    type: K,
-    listener: ClusterEventListener<K>,
-  ): void {
-    this.#events.remove(type, listener);
   }
 }
 

@@ -7,11 +7,14 @@
  */
 
 import {
+  checkOptionKeys,
+  CLIENT_OPTION_KEYS,
   type ClientOptions,
   parseRedisUrl,
   type ResolvedOptions,
   resolveOptions,
 } from "../options.ts";
+import { checkKeys, type KnownKeys } from "../_options_check.ts";
 
 /** Where read-only commands go. */
 export type ReadFrom = "primary" | "replica" | "preferReplica";
@@ -41,6 +44,12 @@ export interface RefreshOptions {
    */
   nodes?: number;
 }
+
+const REFRESH_KEYS = {
+  minInterval: true,
+  interval: true,
+  nodes: true,
+} satisfies KnownKeys<RefreshOptions>;
 
 /** Options of {@linkcode createCluster}. */
 export interface ClusterOptions
@@ -85,12 +94,30 @@ export interface ResolvedClusterOptions {
   readonly refreshNodes: number;
 }
 
-const KEYS = new Set([
-  "readFrom",
-  "addressMap",
-  "maxRedirections",
-  "refresh",
-]);
+/** The options a cluster has and a client has not. */
+const CLUSTER_ONLY_KEYS = {
+  readFrom: true,
+  addressMap: true,
+  maxRedirections: true,
+  refresh: true,
+} satisfies KnownKeys<Omit<ClusterOptions, keyof ClientOptions>>;
+/** The client options a cluster refuses: the seeds say where the nodes are. */
+const NOT_CLUSTER_KEYS = {
+  host: true,
+  port: true,
+  path: true,
+  db: true,
+  sentinel: true,
+} satisfies KnownKeys<Omit<ClientOptions, keyof ClusterOptions>>;
+// Both lists above match their types exactly, so this one does too.
+const CLUSTER_OPTION_KEYS: Readonly<Record<string, true>> = {
+  ...Object.fromEntries(
+    Object.keys(CLIENT_OPTION_KEYS)
+      .filter((name) => !Object.hasOwn(NOT_CLUSTER_KEYS, name))
+      .map((name) => [name, true]),
+  ),
+  ...CLUSTER_ONLY_KEYS,
+};
 
 function count(
   name: string,
@@ -122,7 +149,9 @@ function count(
  * @param seeds `redis://` or `rediss://` URLs, or `host:port` strings.
  * @param options The options.
  * @returns The resolved options.
- * @throws {TypeError} When a seed or option has the wrong type.
+ * @throws {TypeError} When a seed or option has the wrong type, or an
+ * options object has a key that is not an option (`addressMap`'s keys are
+ * addresses, not options, and are free).
  * @throws {RangeError} When an option is out of range.
  */
 export function resolveClusterOptions(
@@ -140,17 +169,25 @@ export function resolveClusterOptions(
       "Cannot create the cluster as options must be an object",
     );
   }
-  const clientOptions: ClientOptions = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (!KEYS.has(name)) {
-      (clientOptions as Record<string, unknown>)[name] = value;
-    }
-  }
-  for (const name of ["host", "port", "path", "db", "sentinel"]) {
-    if (name in clientOptions) {
+  for (const name of Object.keys(NOT_CLUSTER_KEYS)) {
+    if (Object.hasOwn(options, name)) {
       throw new TypeError(
         `Cannot create the cluster as ${name} is not a cluster option: give the nodes as seeds (a cluster has only db 0)`,
       );
+    }
+  }
+  checkOptionKeys(options, CLUSTER_OPTION_KEYS, "create the cluster");
+  const refresh = options.refresh ?? {};
+  if (typeof refresh !== "object" || refresh === null) {
+    throw new TypeError(
+      "Cannot create the cluster as refresh must be an object",
+    );
+  }
+  checkKeys(refresh, REFRESH_KEYS, "create the cluster", "refresh");
+  const clientOptions: ClientOptions = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(CLUSTER_ONLY_KEYS, name)) {
+      (clientOptions as Record<string, unknown>)[name] = value;
     }
   }
   const resolved = list.map((seed, i) => {
@@ -191,12 +228,6 @@ export function resolveClusterOptions(
   } else {
     throw new TypeError(
       `Cannot create the cluster as addressMap must be an object or a function, got ${typeof map}`,
-    );
-  }
-  const refresh = options.refresh ?? {};
-  if (typeof refresh !== "object" || refresh === null) {
-    throw new TypeError(
-      "Cannot create the cluster as refresh must be an object",
     );
   }
   return {

@@ -16,7 +16,7 @@ import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
 import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Transport, TransportSocket } from "../transport/types.ts";
-import { handshake } from "./_handshake.ts";
+import { handshake, type HandshakeSettings } from "./_handshake.ts";
 import { abortable, openSocket } from "./_open.ts";
 import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
 import {
@@ -40,26 +40,17 @@ export interface ConnectionEvents extends ReplyEvents {
 
 /** The settings a connection needs. */
 export type ConnectionSettings =
+  & HandshakeSettings
   & Pick<
     ResolvedOptions,
     | "host"
     | "port"
     | "path"
-    | "username"
-    | "password"
-    | "db"
     | "tls"
-    | "protocol"
-    | "name"
     | "connectTimeout"
     | "commandTimeout"
     | "limits"
-  >
-  & {
-    readonly readOnly?: boolean;
-    /** Turn on key tracking for the client-side cache. */
-    readonly tracking?: boolean;
-  };
+  >;
 
 /** The states a connection moves through, in order. */
 export type ConnectionState =
@@ -120,17 +111,14 @@ export class Connection {
     this.#settings = settings;
     this.#transport = transport;
     this.#events = events;
-    this.#queue = new ReplyQueue(
-      {
-        address: settings.path ?? `${settings.host}:${settings.port}`,
-        commandTimeout: settings.commandTimeout,
-        lastDataAt: () => this.#lastDataAt,
-        resp2: () => this.#protocol === 2,
-        dead: (error) => this.destroy(error),
-      },
-      events,
-      this,
-    );
+    const host = {
+      address: settings.path ?? `${settings.host}:${settings.port}`,
+      commandTimeout: settings.commandTimeout,
+      lastDataAt: () => this.#lastDataAt,
+      resp2: () => this.#protocol === 2,
+      dead: (error: TimeoutError) => this.destroy(error),
+    };
+    this.#queue = new ReplyQueue(host, events, this);
     const queue = this.#queue;
     this.#decoder = queue.decoder = new Decoder({
       reply: (value) => queue.onReply(value),
@@ -224,8 +212,8 @@ export class Connection {
       ) {
         // Nothing in this handshake can change what later commands do (no
         // AUTH, no SELECT), so they need not wait for it: they follow HELLO
-        // on the wire, saving a round trip on every new connection. (With
-        // tracking, a read must not be cached before tracking is known on.)
+        // on the wire, saving a round trip on every new connection. (Not
+        // with tracking: no read may come before tracking is on.)
         this.#state = "ready";
         this.#handshake(s.connectTimeout).catch((error) => {
           // HELLO refused for another reason (NOAUTH): the connection stays

@@ -8,6 +8,7 @@
 import type { Lease } from "../lease.ts";
 import type { AcquireOptions } from "../pool/types.ts";
 import type { RetryPolicy } from "../policy/retry.ts";
+import { checkKeys, type KnownKeys } from "../_options_check.ts";
 
 /** One message received by a {@linkcode Subscription}. */
 export interface SubscriptionMessage<M extends string | Uint8Array = string> {
@@ -47,6 +48,12 @@ export interface SubscriptionOptions {
    */
   heartbeatInterval?: number;
 }
+
+const SUBSCRIPTION_KEYS = {
+  bytes: true,
+  maxBuffered: true,
+  heartbeatInterval: true,
+} satisfies KnownKeys<SubscriptionOptions>;
 
 /** The `detail` of each event a subscription emits. */
 export interface SubscriptionEventMap {
@@ -93,7 +100,8 @@ export const UNSUBSCRIBE: Record<SubscriptionKind, string> = {
  * @param kind Which kind of names, for the message.
  * @param args The arguments as passed.
  * @returns The names and the options.
- * @throws {TypeError} When no name is given.
+ * @throws {TypeError} When no name is given, or the options have a key that
+ * is not an option.
  */
 export function subscribeArgs(
   kind: SubscriptionKind,
@@ -106,5 +114,6 @@ export function subscribeArgs(
   if (args.length === 0) {
     throw new TypeError(`Cannot ${kind} as no name was given`);
   }
+  checkKeys(options, SUBSCRIPTION_KEYS, kind);
   return { names: args as string[], options };
 }

@@ -61,7 +61,7 @@ function lineTooLong(maxLineLength: number): ProtocolError {
  *
  * @example Decoding a reply split across two chunks
  * ```ts
- * import { Decoder, type RespValue } from "@respool/redis";
+ * import { Decoder, type RespValue } from "@respool/redis/resp";
  *
  * const replies: RespValue[] = [];
  * const decoder = new Decoder({ reply: (v) => replies.push(v), push: () => {} });

@@ -43,7 +43,7 @@ function describeArg(arg: unknown): string {
  *
  * @example Encoding two commands into one buffer
  * ```ts
- * import { RespWriter } from "@respool/redis";
+ * import { RespWriter } from "@respool/redis/resp";
  *
  * const writer = new RespWriter();
  * writer.writeCommand(["SET", "k", "v"]);
@@ -244,7 +244,7 @@ export class RespWriter {
  *
  * @example Encoding a GET
  * ```ts
- * import { encodeCommand } from "@respool/redis";
+ * import { encodeCommand } from "@respool/redis/resp";
  *
  * const bytes = encodeCommand(["GET", "key"]);
  * console.assert(new TextDecoder().decode(bytes) === "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n");

@@ -17,6 +17,7 @@ import { exponentialBackoff, type RetryPolicy } from "../policy/retry.ts";
 import { Pool, type PoolEmitter } from "../pool/pool.ts";
 import type { LeaseFactory } from "../pool/types.ts";
 import { autoTransport } from "../transport/detect.ts";
+import { Tracing } from "../tracing/_spans.ts";
 
 /** How long a tracking connection may stay silent before it is PINGed. */
 const PROBE_INTERVAL = 5_000;
@@ -47,19 +48,22 @@ export function nodeAddress(options: ResolvedOptions): string {
  * @param options The node's resolved options (host, port, auth, pool).
  * @param emit Receives the pool's events.
  * @param makeLease Makes what `acquire()` hands out.
- * @param where Where each new connection goes, when that can change (the
- * master a Sentinel client follows); by default the options' host and port.
- * @param tracker The client-side cache: each connection turns on key
- * tracking, and its invalidations and its loss go to the tracker.
+ * @param extras `where` each new connection goes, when that can change
+ * (the master a Sentinel client follows; by default the options' host and
+ * port), and the client-side cache's `tracker`: each connection turns on
+ * key tracking, and its invalidations and its loss go to the tracker.
  * @returns The pool; it opens no connection until one is needed.
  */
 export function createNodePool<L extends object>(
   options: ResolvedOptions,
   emit: PoolEmitter,
   makeLease: LeaseFactory<L>,
-  where?: () => { host: string; port: number },
-  tracker?: Tracker,
+  extras: {
+    readonly where?: () => { host: string; port: number };
+    readonly tracker?: Tracker;
+  } = {},
 ): Pool<Connection, L> {
+  const { where, tracker } = extras;
   const transport = options.transport ?? autoTransport;
   const settings = (): ConnectionSettings => {
     const base = where === undefined ? options : { ...options, ...where() };
@@ -96,7 +100,9 @@ export function createNodePool<L extends object>(
       // stale: idle shared connections are PINGed so a dead one is found.
       probeInterval: tracker === undefined ? 0 : PROBE_INTERVAL,
     },
-    open,
+    options.tracer === undefined
+      ? open
+      : new Tracing(options.tracer, options.db).connections(open),
     makeLease,
     emit,
     nodeAddress(options),

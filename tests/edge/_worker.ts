@@ -6,12 +6,12 @@
 import {
   type Client,
   createClient,
-  detectRuntime,
   noRetry,
   RedisError,
   ReplyError,
 } from "../../mod.ts";
 import { cloudflareTransport } from "../../src/transport/cloudflare.ts";
+import { detectRuntime } from "../../src/transport/detect.ts";
 import type { TransportHandlers } from "../../src/transport/types.ts";
 
 /** The part of a Durable Object namespace binding this Worker uses. */

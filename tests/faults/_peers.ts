@@ -118,7 +118,7 @@ export type Script = (
 ) => string | Uint8Array | undefined | Promise<void>;
 
 /** Parses RESP arrays of bulk strings (what clients send). */
-function parseCommands(
+export function parseCommands(
   buffer: Uint8Array,
 ): { commands: string[][]; rest: Uint8Array } {
   const text = new TextDecoder("latin1").decode(buffer);
