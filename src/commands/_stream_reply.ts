@@ -11,6 +11,7 @@ import {
   setField,
   toNumber,
   toNumberOrNull,
+  toPairs,
   toText,
   toTextOrNull,
   toValue,
@@ -180,28 +181,9 @@ function array(reply: RespValue, what: string): RespValue[] {
   return unexpected(what, reply);
 }
 
-/**
- * The field/value pairs of a flat array (RESP2) or a map (RESP3), names
- * read as strings.
- */
-function pairs(reply: RespValue): Map<string, RespValue> {
-  const out = new Map<string, RespValue>();
-  if (reply instanceof Map) {
-    for (const [name, v] of reply) out.set(toText(name), v);
-    return out;
-  }
-  if (Array.isArray(reply) && reply.length % 2 === 0) {
-    for (let i = 0; i < reply.length; i += 2) {
-      out.set(toText(reply[i]), reply[i + 1]);
-    }
-    return out;
-  }
-  return unexpected("a map or a flat array of pairs", reply);
-}
-
 function fieldsOf(reply: RespValue): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const [name, v] of pairs(reply)) setField(fields, name, toValue(v));
+  for (const [name, v] of toPairs(reply)) setField(fields, name, toValue(v));
   return fields;
 }
 
@@ -328,7 +310,7 @@ function optionalNumber(v: RespValue | undefined): number | undefined {
 
 /** XINFO STREAM. */
 export function toInfoStream(reply: RespValue): XInfoStream {
-  const info = pairs(reply);
+  const info = toPairs(reply);
   const out: XInfoStream = {
     length: toNumber(need(info, "length")),
     radixTreeKeys: toNumber(need(info, "radix-tree-keys")),
@@ -360,7 +342,7 @@ function need(info: Map<string, RespValue>, name: string): RespValue {
 /** XINFO GROUPS. */
 export function toInfoGroups(reply: RespValue): XInfoGroup[] {
   return array(reply, "a list of groups").map((item) => {
-    const group = pairs(item);
+    const group = toPairs(item);
     return {
       name: toText(need(group, "name")),
       consumers: toNumber(need(group, "consumers")),
@@ -375,7 +357,7 @@ export function toInfoGroups(reply: RespValue): XInfoGroup[] {
 /** XINFO CONSUMERS. */
 export function toInfoConsumers(reply: RespValue): XInfoConsumer[] {
   return array(reply, "a list of consumers").map((item) => {
-    const consumer = pairs(item);
+    const consumer = toPairs(item);
     const out: XInfoConsumer = {
       name: toText(need(consumer, "name")),
       pending: toNumber(need(consumer, "pending")),
