@@ -25,6 +25,7 @@ import {
   VALUE,
   type Workload,
 } from "./_workloads.ts";
+import { env } from "./_meta.ts";
 
 /** What differs between runtimes. */
 export interface RuntimeHooks {
@@ -81,16 +82,6 @@ export const CEILING_DEPTH = 16;
 
 /** Prefix of the runner's protocol lines on stdout (other output is ignored). */
 export const PROTOCOL_PREFIX = "@@bench ";
-
-function env(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Cannot use ${name}=${raw} as it is not a number > 0`);
-  }
-  return value;
-}
 
 /** Runs `unit` until `ms` have passed (at least once); returns ops/s. */
 export async function runCell(

@@ -45,7 +45,6 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -54,6 +53,7 @@ import { type Client, createClient } from "../mod.ts";
 import { type RedisServer, startRedis } from "../tests/_redis.ts";
 import { median } from "./_harness.ts";
 import { describePinning, pinSelf, pinServer } from "./_pin.ts";
+import { env, redisVersion, respoolVersion, runtime } from "./_meta.ts";
 
 /** Issue 15's goals. */
 export const GOALS = {
@@ -81,54 +81,7 @@ const KEYS = Array.from(
  */
 const PAUSE_MS = 0.5;
 
-function env(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Cannot use ${name}=${raw} as it is not a number > 0`);
-  }
-  return value;
-}
-
-function runtime(): { name: "deno" | "bun" | "node"; version: string } {
-  const g = globalThis as {
-    Bun?: { version: string };
-    Deno?: { version: { deno: string; v8: string } };
-  };
-  if (g.Bun) return { name: "bun", version: `bun ${g.Bun.version}` };
-  if (g.Deno) {
-    return {
-      name: "deno",
-      version: `deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`,
-    };
-  }
-  return { name: "node", version: `node ${process.version}` };
-}
-
 /** The checkout's commit, `+dirty` when src/ or mod.ts has changes. */
-function gitCommit(): string {
-  const run = (args: string[]) =>
-    String(spawnSync("git", args, { encoding: "utf8" }).stdout ?? "").trim();
-  const head = run(["rev-parse", "--short", "HEAD"]);
-  if (!head) return "unknown";
-  return run(["status", "--porcelain", "--", "src", "mod.ts"])
-    ? `${head}+dirty`
-    : head;
-}
-
-function redisVersion(): string {
-  const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  return String(found.stdout ?? "").trim() || "unknown";
-}
-
-function respoolVersion(): string {
-  const file = fileURLToPath(new URL("../deno.json", import.meta.url).href);
-  return `${
-    JSON.parse(readFileSync(file, "utf8")).version
-  } (git ${gitCommit()})`;
-}
-
 /** The value at quantile `q` (0–1) of sorted `values` (nearest rank). */
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;

@@ -52,6 +52,13 @@ import {
   validateCluster,
   VALUE_SIZE,
 } from "./_cluster_workloads.ts";
+import {
+  env,
+  gitCommit,
+  packageVersion,
+  redisVersion,
+  runtime,
+} from "./_meta.ts";
 
 /** respool's goal, as a ratio to the fastest peer, per runtime. */
 const GOALS: Record<string, number> = { deno: 1.5, bun: 1.2 };
@@ -60,60 +67,7 @@ const RESULTS_FILE = fileURLToPath(
   new URL("./cluster_results.json", import.meta.url).href,
 );
 
-function env(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(
-      `Cannot use ${name}=${raw} as it is not a number >= 0`,
-    );
-  }
-  return value;
-}
-
-function runtime(): { name: "deno" | "bun" | "node"; version: string } {
-  const g = globalThis as {
-    Bun?: { version: string };
-    Deno?: { version: { deno: string; v8: string } };
-  };
-  if (g.Bun) return { name: "bun", version: `bun ${g.Bun.version}` };
-  if (g.Deno) {
-    return {
-      name: "deno",
-      version: `deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`,
-    };
-  }
-  return { name: "node", version: `node ${process.version}` };
-}
-
-function packageVersion(name: string): string {
-  try {
-    const file = fileURLToPath(
-      new URL(`../node_modules/${name}/package.json`, import.meta.url).href,
-    );
-    return JSON.parse(readFileSync(file, "utf8")).version;
-  } catch {
-    return "unknown";
-  }
-}
-
 /** The checkout's commit, `+dirty` when src/ or mod.ts has changes. */
-function gitCommit(): string {
-  const run = (args: string[]) =>
-    String(spawnSync("git", args, { encoding: "utf8" }).stdout ?? "").trim();
-  const head = run(["rev-parse", "--short", "HEAD"]);
-  if (!head) return "unknown";
-  return run(["status", "--porcelain", "--", "src", "mod.ts"])
-    ? `${head}+dirty`
-    : head;
-}
-
-function redisVersion(): string {
-  const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  return String(found.stdout ?? "").trim() || "unknown";
-}
-
 /** Pins every node of the cluster (all threads) to the server core. */
 function pinCluster(cluster: RedisCluster): boolean {
   if (!pinning()) return false;
@@ -190,11 +144,11 @@ function guard(cluster: RedisCluster): () => Promise<void> {
 
 async function main(): Promise<void> {
   const { name: runtimeName, version } = runtime();
-  const rounds = env("BENCH_ROUNDS", 3);
-  const cellMs = env("BENCH_CELL_MS", 2000);
-  const warmupMs = env("BENCH_WARMUP_MS", 300);
-  const sliceMs = env("BENCH_SLICE_MS", 250);
-  const replicas = env("BENCH_REPLICAS", 0);
+  const rounds = env("BENCH_ROUNDS", 3, true);
+  const cellMs = env("BENCH_CELL_MS", 2000, true);
+  const warmupMs = env("BENCH_WARMUP_MS", 300, true);
+  const sliceMs = env("BENCH_SLICE_MS", 250, true);
+  const replicas = env("BENCH_REPLICAS", 0, true);
   const workloads = selectClusterWorkloads(process.env.BENCH_WORKLOADS);
   const wanted = process.env.BENCH_CLIENTS?.split(",").map((s) => s.trim())
     .filter(Boolean);

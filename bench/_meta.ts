@@ -1,0 +1,88 @@
+/**
+ * What the standalone benches read from their environment and write into
+ * their results: numeric settings from `BENCH_*` variables, the runtime,
+ * and the versions measured (respool's commit, redis-server, peers).
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+/**
+ * A numeric setting from the environment.
+ *
+ * @param name The variable.
+ * @param fallback Its value when unset or empty.
+ * @param allowZero Whether 0 is allowed (otherwise it must be above 0).
+ * @returns The value.
+ * @throws {RangeError} When it is not such a number.
+ */
+export function env(name: string, fallback: number, allowZero = false): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new RangeError(
+      `Cannot use ${name}=${raw} as it is not a number ${
+        allowZero ? ">= 0" : "> 0"
+      }`,
+    );
+  }
+  return value;
+}
+
+/** The runtime this process runs on, and its version line. */
+export function runtime(): { name: "deno" | "bun" | "node"; version: string } {
+  const g = globalThis as {
+    Bun?: { version: string };
+    Deno?: { version: { deno: string; v8: string } };
+  };
+  if (g.Bun) return { name: "bun", version: `bun ${g.Bun.version}` };
+  if (g.Deno) {
+    return {
+      name: "deno",
+      version: `deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`,
+    };
+  }
+  return { name: "node", version: `node ${process.version}` };
+}
+
+/** The checkout's commit, `+dirty` when src/ or mod.ts has changes. */
+export function gitCommit(): string {
+  const run = (args: string[]) =>
+    String(spawnSync("git", args, { encoding: "utf8" }).stdout ?? "").trim();
+  const head = run(["rev-parse", "--short", "HEAD"]);
+  if (!head) return "unknown";
+  return run(["status", "--porcelain", "--", "src", "mod.ts"])
+    ? `${head}+dirty`
+    : head;
+}
+
+/** `redis-server --version`'s line. */
+export function redisVersion(): string {
+  const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+  return String(found.stdout ?? "").trim() || "unknown";
+}
+
+/** respool's version from deno.json, with the commit measured. */
+export function respoolVersion(): string {
+  const file = fileURLToPath(new URL("../deno.json", import.meta.url).href);
+  return `${
+    JSON.parse(readFileSync(file, "utf8")).version
+  } (git ${gitCommit()})`;
+}
+
+/** An installed npm package's version, or "unknown". */
+export function packageVersion(name: string): string {
+  try {
+    const file = fileURLToPath(
+      new URL(`../node_modules/${name}/package.json`, import.meta.url).href,
+    );
+    return JSON.parse(readFileSync(file, "utf8")).version;
+  } catch {
+    return "unknown";
+  }
+}
