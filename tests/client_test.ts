@@ -145,6 +145,31 @@ describe("Client against a real redis-server", () => {
   );
 
   test(
+    "Client.set() encodes strings of every length as TextEncoder does, lone surrogates as U+FFFD",
+    T,
+    async () => {
+      // Lengths around the encoder's switches (byte loop, the runtime's own
+      // encoder, TextEncoder) with ASCII, multi-byte and broken text.
+      const pieces = ["a", "é", "✓", "😀", "\ud800", "\udc00x"];
+      const encoder = new TextEncoder();
+      for (const length of [1, 15, 16, 17, 31, 63, 64, 65, 100, 5000]) {
+        for (const [i, piece] of pieces.entries()) {
+          const text = ("k".repeat(length - 1) + piece).slice(-length - 1);
+          const key = `client:encode:${length}:${i}`;
+          await redis.set(key, text);
+          assert.deepEqual(
+            await redis.send(["GET", key], { bytes: true }),
+            encoder.encode(text),
+            `${length} units ending in ${JSON.stringify(piece)}`,
+          );
+          await redis.set(text, "as a key");
+          assert.equal(await redis.get(text), "as a key");
+        }
+      }
+    },
+  );
+
+  test(
     "Client.send() returns RESP3 maps and sets as Map and Set",
     T,
     async () => {

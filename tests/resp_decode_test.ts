@@ -285,6 +285,41 @@ describe("Decoder RESP3 types", () => {
     assert.deepEqual(val, new Set([true]));
   });
 
+  test("Decoder.feed() decodes map keys to the same strings when many keys share the key cache's slots", () => {
+    // 3,000 distinct short keys (ASCII, multi-byte, invalid UTF-8, at and
+    // past the cached length) over 1,024 slots: every slot is contended, so
+    // a key found by a wrong match would show.
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = i % 3 === 0 ? `f:${i}` : i % 3 === 1 ? `é✓${i}` : "",
+        bytes = text !== "" ? utf8(text) : concat([
+          new Uint8Array([0xff]),
+          utf8(String(i)),
+          new Uint8Array([0xc3]),
+        ]);
+      keys.push(i % 100 === 0 ? concat([bytes, utf8("x".repeat(21))]) : bytes);
+    }
+    const encode = (order: number[]) =>
+      concat([
+        utf8(`%${order.length}\r\n`),
+        ...order.flatMap((i) => [
+          utf8(`$${keys[i].length}\r\n`),
+          keys[i],
+          utf8(`\r\n:${i}\r\n`),
+        ]),
+      ]);
+    const forward = keys.map((_, i) => i);
+    const shuffled = forward.map((i) => (i * 7919) % keys.length);
+    for (const order of [forward, shuffled, forward]) {
+      const value = decodeOne(encode(order));
+      assert.ok(value instanceof Map);
+      assert.deepEqual(
+        [...value],
+        order.map((i) => [textDecoder.decode(keys[i]), i]),
+      );
+    }
+  });
+
   test("Decoder.feed() decodes a set as a Set", () => {
     const value = decodeOne("~3\r\n+a\r\n:1\r\n$1\r\nb\r\n");
     assert.ok(value instanceof Set);

@@ -7,6 +7,7 @@
 
 import { ProtocolError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
+import { readsFlatMaps } from "../connection/_pending.ts";
 
 const textDecoder = new TextDecoder();
 
@@ -180,14 +181,12 @@ function toRecord(
 }
 
 /** A record of values by field name (HGETALL). */
-export function toValueRecord(reply: RespValue): Record<string, string> {
-  return toRecord(reply, toValue);
-}
+export const toValueRecord: (reply: RespValue) => Record<string, string> =
+  readsFlatMaps((reply) => toRecord(reply, toValue));
 
 /** A record of text by name (CONFIG GET). */
-export function toTextRecord(reply: RespValue): Record<string, string> {
-  return toRecord(reply, toText);
-}
+export const toTextRecord: (reply: RespValue) => Record<string, string> =
+  readsFlatMaps((reply) => toRecord(reply, toText));
 
 /** A list of booleans from 0/1 integers or RESP3 booleans (SMISMEMBER). */
 export function toBooleans(reply: RespValue): boolean[] {

@@ -30,6 +30,21 @@ export interface CommandOptions {
  */
 export type ReplyMapper<T> = (reply: RespValue, source?: object) => T;
 
+const FLAT_MAPS: unique symbol = Symbol("respool.flatMaps");
+
+/**
+ * Marks a mapper that reads a RESP2 flat array of keys and values the same
+ * as a RESP3 map: its reply's maps are then decoded as flat arrays, with no
+ * `Map` built only to be read once.
+ *
+ * @param map The mapper.
+ * @returns The same mapper, marked.
+ */
+export function readsFlatMaps<T>(map: ReplyMapper<T>): ReplyMapper<T> {
+  (map as { [FLAT_MAPS]?: true })[FLAT_MAPS] = true;
+  return map;
+}
+
 /** One command of a batch. */
 export interface BatchMember {
   readonly args: readonly CommandArg[];
@@ -76,6 +91,8 @@ export class Pending implements LostCommand {
   readonly map: ReplyMapper<unknown>;
   /** Bytes mode of the next reply this entry expects. */
   bytes: boolean;
+  /** Whether its reply's maps are decoded as flat arrays (one command). */
+  readonly flat: boolean;
   resolve!: (value: unknown) => void;
   reject!: (error: unknown) => void;
   /** Sequence number; compared with the last written one. */
@@ -117,6 +134,8 @@ export class Pending implements LostCommand {
     this.bytes = batch === undefined
       ? options?.bytes === true
       : batch[0].bytes === true;
+    this.flat = batch === undefined &&
+      (map as { [FLAT_MAPS]?: true })[FLAT_MAPS] === true;
     if (kind === BATCH) this.replies = [];
   }
 

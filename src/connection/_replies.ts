@@ -101,7 +101,10 @@ export class ReplyQueue {
 
   /** Adds an entry written (or about to be) and guards its deadline. */
   add(pending: Pending): void {
-    if (this.#queue.size === 0) this.decoder.bytes = pending.bytes;
+    if (this.#queue.size === 0) {
+      this.decoder.bytes = pending.bytes;
+      this.decoder.flat = pending.flat;
+    }
     this.#queue.push(pending);
     const options = pending.options;
     const timeout = options?.timeout;
@@ -261,9 +264,13 @@ export class ReplyQueue {
     const next = this.#queue.peek();
     if (next === undefined) {
       this.decoder.bytes = this.idleBytes;
+      this.decoder.flat = false;
       this.#events.idle?.();
       this.#settleDrained();
-    } else this.decoder.bytes = next.bytes;
+    } else {
+      this.decoder.bytes = next.bytes;
+      this.decoder.flat = next.flat;
+    }
   }
 
   /**

@@ -207,6 +207,7 @@ export class Connection {
       }
       this.#lastDataAt = Date.now();
       this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
+      this.#writer.encodeUtf8Into = this.#socket.encodeUtf8Into;
       if (
         s.password === undefined && s.db === 0 && !s.readOnly && !s.tracking
       ) {
@@ -410,7 +411,11 @@ export class Connection {
     this.#flushScheduled = false;
     if (this.#writer.length === 0 || this.#socket === undefined) return;
     this.#writtenSeq = this.#seq;
-    this.#socket.write(this.#writer.take());
+    const socket = this.#socket;
+    if (socket.copiesWrites === true) {
+      socket.write(this.#writer.peek());
+      this.#writer.clear();
+    } else socket.write(this.#writer.take());
   };
 
   #onData(chunk: Uint8Array): void {

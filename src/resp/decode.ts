@@ -14,6 +14,7 @@ import {
   unknownType,
 } from "./_scalars.ts";
 
+import { KeyCache, MAX_KEY_BYTES } from "./_keys.ts";
 import type { DecoderHandlers, DecoderLimits, RespValue } from "./types.ts";
 
 export type { DecoderHandlers, DecoderLimits, RespValue };
@@ -39,6 +40,9 @@ const PREALLOCATE_LIMIT = 4_194_304;
 /** The bytes that start a RESP2/RESP3 element, checked before the line end arrives. */
 const TYPE_BYTES = new Uint8Array(256);
 for (const c of "+-:$=!*%~>|_,#(") TYPE_BYTES[c.charCodeAt(0)] = 1;
+
+/** Shared by every decoder, made on first use. */
+let keyCache: KeyCache | undefined;
 
 /** Marks that the element at the current position is not complete yet. */
 const INCOMPLETE = Symbol("incomplete");
@@ -76,6 +80,12 @@ export class Decoder {
   /** Decode bulk strings of push messages as `Uint8Array`. */
   pushBytes = false;
   /**
+   * Return the maps of the next top-level reply as flat arrays of keys and
+   * values (RESP2's shape), for a caller that would only turn the `Map`
+   * into something else.
+   */
+  flat = false;
+  /**
    * A faster UTF-8 decoder the runtime offers (see the transport's
    * `decodeUtf8`); `TextDecoder` otherwise.
    */
@@ -101,6 +111,7 @@ export class Decoder {
   #crFrom = 1;
   #stack: Frame[] = [];
   #frameBytes = false;
+  #frameFlat = false;
   #failed: ProtocolError | undefined;
 
   /**
@@ -238,7 +249,9 @@ export class Decoder {
     const stack = this.#stack;
     while (pos < end) {
       if (stack.length === 0) {
-        this.#frameBytes = buf[pos] === 62 ? this.pushBytes : this.bytes;
+        const push = buf[pos] === 62;
+        this.#frameBytes = push ? this.pushBytes : this.bytes;
+        this.#frameFlat = !push && this.flat;
       }
       // Refuse garbage at once rather than wait for a CR that may never come.
       if (TYPE_BYTES[buf[pos]] === 0) throw unknownType(buf[pos]);
@@ -300,7 +313,15 @@ export class Decoder {
               "Cannot decode the reply as a bulk string is not followed by CRLF",
             );
           }
-          value = this.#bulk(buf[pos], buf, next, next + length);
+          value = length <= MAX_KEY_BYTES && buf[pos] === 36 &&
+              !this.#frameBytes && this.#atMapKey()
+            ? (keyCache ??= new KeyCache()).get(
+              buf,
+              next,
+              next + length,
+              this.decodeUtf8 ?? decodeText,
+            )
+            : this.#bulk(buf[pos], buf, next, next + length);
           break;
         }
         case 42: // '*'
@@ -346,6 +367,15 @@ export class Decoder {
     return pos;
   }
 
+  /** Whether the next element is a key of the innermost open map. */
+  #atMapKey(): boolean {
+    const stack = this.#stack;
+    if (stack.length === 0) return false;
+    const top = stack[stack.length - 1];
+    // A map's `remaining` counts keys and values down to 0 from an even number.
+    return top.kind === MAP && (top.remaining & 1) === 0;
+  }
+
   /** Delivers a finished value to its parent aggregate, or to the handlers. */
   #complete(value: RespValue): void {
     const stack = this.#stack;
@@ -355,7 +385,7 @@ export class Decoder {
       if (--top.remaining > 0) return;
       stack.pop();
       if (top.kind === ATTRIBUTE) return; // attributes annotate; dropped
-      value = build(top);
+      value = build(top, this.#frameFlat);
       if (top.kind === PUSH && stack.length === 0) {
         this.#handlers.push(value as RespValue[]);
         return;
@@ -388,7 +418,7 @@ export class Decoder {
       : ATTRIBUTE;
     if (count === 0) {
       if (kind === ATTRIBUTE) return OPENED;
-      const empty = build({ kind, remaining: 0, items: [] });
+      const empty = build({ kind, remaining: 0, items: [] }, this.#frameFlat);
       if (kind === PUSH && this.#stack.length === 0) {
         throw new ProtocolError("Cannot decode the reply as a push is empty");
       }
@@ -435,9 +465,10 @@ export class Decoder {
   }
 }
 
-function build(frame: Frame): RespValue {
+function build(frame: Frame, flat: boolean): RespValue {
   switch (frame.kind) {
     case MAP: {
+      if (flat) return frame.items;
       const map = new Map<RespValue, RespValue>();
       const items = frame.items;
       for (let i = 0; i < items.length; i += 2) map.set(items[i], items[i + 1]);

@@ -23,6 +23,11 @@ const textEncoder = new TextEncoder();
 
 /** Strings up to this many UTF-16 units are written byte by byte. */
 const SHORT_STRING = 64;
+/**
+ * Above this many characters a runtime's own encoder (`encodeUtf8Into`)
+ * beats the loop (measured on Bun 1.4.5: 46 ns vs 82 ns at 32 characters).
+ */
+const SHORT_NATIVE = 16;
 
 function digitCount(n: number): number {
   let count = 1;
@@ -53,6 +58,14 @@ function describeArg(arg: unknown): string {
  * ```
  */
 export class RespWriter {
+  /**
+   * A faster UTF-8 encoder the runtime offers (see the transport's
+   * `encodeUtf8Into`); `TextEncoder.encodeInto` otherwise.
+   */
+  encodeUtf8Into:
+    | ((text: string, bytes: Uint8Array, offset: number, max: number) => number)
+    | undefined = undefined;
+
   #buf: Uint8Array;
   #pos = 0;
 
@@ -145,6 +158,22 @@ export class RespWriter {
     return bytes;
   }
 
+  /**
+   * The encoded bytes not yet taken, as a view of the writer's buffer: valid
+   * until the next call that writes, takes or clears.
+   *
+   * @returns A view of the bytes written since the last take or clear.
+   */
+  peek(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  /** Empties the buffer, as after a {@linkcode RespWriter.peek} was sent. */
+  clear(): void {
+    this.#pos = 0;
+    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(16_384);
+  }
+
   #ensure(extra: number): void {
     const needed = this.#pos + extra;
     if (needed <= this.#buf.length) return;
@@ -186,7 +215,10 @@ export class RespWriter {
 
   #writeString(s: string): void {
     const length = s.length;
-    if (length <= SHORT_STRING) {
+    if (
+      length <= SHORT_STRING &&
+      (length <= SHORT_NATIVE || this.encodeUtf8Into === undefined)
+    ) {
       this.#ensure(length * 3 + 24);
       const buf = this.#buf;
       const headerAt = this.#pos;
@@ -224,10 +256,10 @@ export class RespWriter {
     const buf = this.#buf;
     const headerAt = this.#pos;
     const payloadAt = headerAt + reserved;
-    const { written } = textEncoder.encodeInto(
-      s,
-      buf.subarray(payloadAt, payloadAt + maxBytes),
-    );
+    const written = this.encodeUtf8Into !== undefined
+      ? this.encodeUtf8Into(s, buf, payloadAt, maxBytes)
+      : textEncoder.encodeInto(s, buf.subarray(payloadAt, payloadAt + maxBytes))
+        .written;
     buf[this.#pos++] = 36;
     this.#writeDecimal(written);
     this.#crlf();

@@ -59,9 +59,16 @@ export interface TransportSocket {
   /**
    * Queues bytes to send. Never throws: a write failure closes the socket and
    * is reported through {@linkcode TransportHandlers.close}. The transport
-   * takes ownership of `bytes`.
+   * takes ownership of `bytes`, unless it sets
+   * {@linkcode TransportSocket.copiesWrites}.
    */
   write(bytes: Uint8Array): void;
+  /**
+   * Set when `write` keeps no reference to `bytes` once it returns (it
+   * copies what the kernel did not take), so the caller may write from a
+   * buffer it reuses, without a copy per write.
+   */
+  readonly copiesWrites?: boolean;
   /** Sends what is queued, then closes gracefully. */
   close(): void;
   /** Closes at once, dropping what is queued. */
@@ -76,6 +83,18 @@ export interface TransportSocket {
     start: number,
     end: number,
   ) => string;
+  /**
+   * Encodes `text` as UTF-8 into `bytes` from `offset`, at most `max` bytes,
+   * faster than `TextEncoder.encodeInto` can (which needs a view per call),
+   * if the runtime has a way; returns the number of bytes written. Lone
+   * surrogates become U+FFFD, as with `TextEncoder`.
+   */
+  readonly encodeUtf8Into?: (
+    text: string,
+    bytes: Uint8Array,
+    offset: number,
+    max: number,
+  ) => number;
 }
 
 /**
