@@ -412,10 +412,7 @@ export class Connection {
     if (this.#writer.length === 0 || this.#socket === undefined) return;
     this.#writtenSeq = this.#seq;
     const socket = this.#socket;
-    if (socket.copiesWrites === true) {
-      socket.write(this.#writer.peek());
-      this.#writer.clear();
-    } else socket.write(this.#writer.take());
+    socket.write(this.#writer.take(socket.copiesWrites === true));
   };
 
   #onData(chunk: Uint8Array): void {

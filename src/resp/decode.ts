@@ -280,7 +280,12 @@ export class Decoder {
       let after = next;
       switch (buf[pos]) {
         case 43: // '+'
-          value = decodeText(buf, pos + 1, lineEnd);
+          // "+OK" answers most writes: a literal, not a string built and
+          // then compared character by character.
+          value = lineEnd === pos + 3 && buf[pos + 1] === 79 &&
+              buf[pos + 2] === 75
+            ? "OK"
+            : decodeText(buf, pos + 1, lineEnd);
           break;
         case 45: // '-'
           value = new ReplyError(decodeText(buf, pos + 1, lineEnd));

@@ -147,31 +147,21 @@ export class RespWriter {
   }
 
   /**
-   * Returns a copy of the encoded bytes and empties the buffer.
+   * Returns the encoded bytes and empties the buffer.
    *
+   * @param view Return a view of the writer's own buffer rather than a copy:
+   * valid only until the next write, for a socket that copies what it keeps
+   * (`copiesWrites`).
    * @returns The bytes written since the last call.
    */
-  take(): Uint8Array {
-    const bytes = this.#buf.slice(0, this.#pos);
+  take(view = false): Uint8Array {
+    const bytes = view
+      ? this.#buf.subarray(0, this.#pos)
+      : this.#buf.slice(0, this.#pos);
     this.#pos = 0;
+    // A view of a buffer about to be dropped stays valid: it keeps it alive.
     if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(16_384);
     return bytes;
-  }
-
-  /**
-   * The encoded bytes not yet taken, as a view of the writer's buffer: valid
-   * until the next call that writes, takes or clears.
-   *
-   * @returns A view of the bytes written since the last take or clear.
-   */
-  peek(): Uint8Array {
-    return this.#buf.subarray(0, this.#pos);
-  }
-
-  /** Empties the buffer, as after a {@linkcode RespWriter.peek} was sent. */
-  clear(): void {
-    this.#pos = 0;
-    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(16_384);
   }
 
   #ensure(extra: number): void {
