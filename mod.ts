@@ -65,6 +65,7 @@ export {
 } from "./src/errors.ts";
 export {
   type ClientOptions,
+  type CoreClientOptions,
   parseRedisUrl,
   type PoolOptions,
   type SentinelOptions,

@@ -99,9 +99,10 @@ export const CACHE_TTL_SECONDS = 3600;
 export function createService(options: ServiceOptions): Service {
   const { url, variant } = options;
   const dbLatencyMs = options.dbLatencyMs ?? 3;
-  const client = variant === "naive"
-    ? undefined
-    : createClient(url, { pool: { max: options.poolMax ?? 10 } });
+  const client = variant === "naive" ? undefined : createClient(url, {
+    // The leak act shows the stack of every leaked lease, not a sample.
+    pool: { max: options.poolMax ?? 10, leakDetection: "always" },
+  });
 
   const data = async (user: number): Promise<Response> => {
     if (client === undefined) {

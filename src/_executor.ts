@@ -7,8 +7,10 @@
  */
 
 import type { Command } from "./commands/_command.ts";
+import type { SendOptions } from "./commands/scan.ts";
 import type { CommandOptions } from "./connection/connection.ts";
 import type { RespValue } from "./resp/decode.ts";
+import type { CommandArg } from "./resp/encode.ts";
 
 /** The key of the method that runs one built command. */
 export const RUN: unique symbol = Symbol("respool.run");
@@ -67,6 +69,72 @@ export function checkTimeout(timeout: unknown, what: string): void {
   if (!(timeout > 0)) {
     throw new RangeError(
       `Cannot send ${what} as timeout must be more than 0 milliseconds (Infinity for no limit), got ${timeout}`,
+    );
+  }
+}
+
+const identity = (reply: RespValue): RespValue => reply;
+
+/** A reply in RESP2's shapes: maps flattened, sets as arrays, booleans 1/0. */
+function flatten(reply: RespValue): RespValue {
+  if (typeof reply !== "object" || reply === null) {
+    return typeof reply === "boolean" ? (reply ? 1 : 0) : reply;
+  }
+  if (Array.isArray(reply)) return reply.map(flatten);
+  if (reply instanceof Map) {
+    const flat: RespValue[] = [];
+    for (const [key, value] of reply) flat.push(flatten(key), flatten(value));
+    return flat;
+  }
+  if (reply instanceof Set) return [...reply].map(flatten);
+  return reply;
+}
+
+/**
+ * Sends any command through an executor and resolves with its reply as
+ * decoded: what `send()` of clients, leases and views does.
+ *
+ * @param executor The client, lease or view.
+ * @param args The command name and its arguments.
+ * @param options `bytes`, `flat`, a timeout and a signal.
+ * @returns The reply.
+ */
+export function sendArgs(
+  executor: Executor,
+  args: readonly CommandArg[],
+  options?: SendOptions,
+): Promise<RespValue> {
+  if (!Array.isArray(args)) {
+    return Promise.reject(
+      new TypeError(
+        `Cannot send the command as args must be an array, got ${typeof args}`,
+      ),
+    );
+  }
+  return executor[RUN](
+    { args: args as CommandArg[], map: options?.flat ? flatten : identity },
+    options,
+  );
+}
+
+/**
+ * Checks that a value is a command built by a command family: an object
+ * with an `args` array and a `map` function.
+ *
+ * @param command The value given.
+ * @param verb What could not be done with it, for the message ("run").
+ * @throws {TypeError} When it is not a built command.
+ */
+export function checkCommand(command: unknown, verb: string): void {
+  const built = command as Partial<Command<unknown>> | null | undefined;
+  if (
+    typeof built !== "object" || built === null ||
+    !Array.isArray(built.args) || typeof built.map !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${verb} the command as it must be built by a command family (strings.get("k"), ...), got ${
+        built === null ? "null" : typeof built
+      }`,
     );
   }
 }

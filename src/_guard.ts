@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CommandSpec } from "./commands/registry.ts";
+import type { CommandFacts } from "./commands/_facts.ts";
 
 /** Where a command is going. */
 export type Destination =
@@ -27,7 +27,7 @@ export type Destination =
  *   state, which would leak into other callers' commands; and WAIT, whose
  *   answer is about the connection's own writes.
  *
- * @param spec The command's registry entry.
+ * @param spec The command's facts (or its registry entry).
  * @param to Where it is going.
  * @param shared Whether that is the client's shared connections.
  * @param blocks Whether it would block the connection with these args
@@ -35,7 +35,7 @@ export type Destination =
  * @returns The message of the `TypeError` to throw, or undefined.
  */
 export function refusal(
-  spec: CommandSpec,
+  spec: Pick<CommandFacts, "name" | "effect">,
   to: Destination,
   shared: boolean,
   blocks: boolean,

@@ -17,6 +17,12 @@ export type KnownKeys<T> = { readonly [K in keyof T]-?: true };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** Names the known key a mistyped one most likely meant, if any. */
+export type Suggest = (
+  key: string,
+  names: readonly string[],
+) => string | undefined;
+
 /**
  * Checks that every own enumerable key of `options` is known, those whose
  * value is `undefined` included (a typo is a typo).
@@ -37,10 +43,32 @@ export function checkKeys(
   subject: string,
   path?: string,
 ): void {
+  checkKnownKeys(options, known, subject, path, nearest);
+}
+
+/**
+ * {@linkcode checkKeys} with the suggestion of a near name left to the
+ * caller (the core client makes none, and so does without the search).
+ *
+ * @param options The options object as given.
+ * @param known The keys it may have.
+ * @param subject What could not be done, for the message.
+ * @param path Where the object sits in the options, for the message.
+ * @param suggest Finds the known key an unknown one most likely meant.
+ * @throws {TypeError} When a key is unknown, naming it with its path and
+ * the suggested key, or every known key when there is none.
+ */
+export function checkKnownKeys(
+  options: object,
+  known: Readonly<Record<string, true>>,
+  subject: string,
+  path?: string,
+  suggest?: Suggest,
+): void {
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(known, key)) continue;
     const names = Object.keys(known);
-    const near = nearest(key, names);
+    const near = suggest?.(key, names);
     throw new TypeError(
       `Cannot ${subject} as ${join(path, key)} is not an option${
         near === undefined
@@ -64,7 +92,10 @@ function join(path: string | undefined, key: string): string {
  * a third of its length, or else one that starts with it or that it starts
  * with (`heartbeat`, `poolSize`).
  */
-function nearest(key: string, names: readonly string[]): string | undefined {
+export function nearest(
+  key: string,
+  names: readonly string[],
+): string | undefined {
   const typed = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(typed.length / 3)) + 1;
@@ -167,6 +198,28 @@ export function nested(
   subject: string,
   boolean: boolean,
 ): void {
+  checkNested(value, path, known, subject, boolean, nearest);
+}
+
+/**
+ * {@linkcode nested} with the suggestion of a near name left to the caller.
+ *
+ * @param value The object as given.
+ * @param path Its path, for the message.
+ * @param known Its known keys.
+ * @param subject What could not be done, for the message.
+ * @param boolean Whether a boolean is allowed in its place.
+ * @param suggest Finds the known key an unknown one most likely meant.
+ * @throws {TypeError} When it is not an object, or has an unknown key.
+ */
+export function checkNested(
+  value: unknown,
+  path: string,
+  known: Readonly<Record<string, true>>,
+  subject: string,
+  boolean: boolean,
+  suggest?: Suggest,
+): void {
   if (value === undefined || (boolean && typeof value === "boolean")) return;
   if (typeof value !== "object" || value === null) {
     throw new TypeError(
@@ -175,5 +228,5 @@ export function nested(
       }, got ${value === null ? "null" : typeof value}`,
     );
   }
-  checkKeys(value, known, subject, path);
+  checkKnownKeys(value, known, subject, path, suggest);
 }

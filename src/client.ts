@@ -21,13 +21,12 @@ import {
 import { createNodePool, reconnectPolicy } from "./router/node_pool.ts";
 import { followerFor, type MasterFollower } from "./sentinel/follower.ts";
 import type { Command } from "./commands/_command.ts";
-import { blockTimeout, commandSpec, needsCare } from "./commands/registry.ts";
 import type { RespValue } from "./resp/decode.ts";
 import type { AcquireOptions, Pool } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
-import { BATCH, checkTimeout, PREFIX, RUN, SHARED } from "./_executor.ts";
+import { BATCH, PREFIX, RUN, SHARED } from "./_executor.ts";
 import type { KeyPrefix } from "./_prefix.ts";
-import { refusal } from "./_guard.ts";
+import { batchRefusal, runGuarded } from "./core/_guarded.ts";
 import { clientTracing, type Tracing } from "./tracing/_spans.ts";
 import { ClientBase, EMIT, SUBSCRIBE } from "./_client_base.ts";
 import { ClientCache, type Send } from "./cache/cache.ts";
@@ -140,22 +139,17 @@ export class Client extends ClientBase<ClientEventMap> {
     if (this.#tracing?.untraced(options)) {
       return this.#tracing.command(this, command, options);
     }
-    const args = command.args;
-    if (options?.timeout !== undefined) {
-      try {
-        checkTimeout(options.timeout, String(args[0]));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const spec = needsCare(args) ? commandSpec(args) : undefined;
-    if (spec !== undefined && (spec.effect !== undefined || spec.blocking)) {
-      const refused = refusal(spec, "client", true, false);
-      if (refused !== undefined) return Promise.reject(new TypeError(refused));
-      if (blockTimeout(spec, args) !== undefined) {
-        return this.#runBlocking(command, options);
-      }
-    }
+    return runGuarded(
+      this,
+      this.#options.pool.acquireTimeout,
+      command,
+      options,
+      this.#pass,
+    );
+  }
+
+  /** A command the guard let through: under the prefix, past the cache. */
+  readonly #pass: Send = (command, options) => {
     if (this.#prefix !== undefined) {
       try {
         command = this.#prefix.command(command);
@@ -167,7 +161,7 @@ export class Client extends ClientBase<ClientEventMap> {
       return this.#cache.run(command, options, this.#send);
     }
     return this.#send(command, options);
-  }
+  };
 
   /** Sends a command on the shared connections (past the cache). */
   readonly #send: Send = (command, options) => {
@@ -195,13 +189,8 @@ export class Client extends ClientBase<ClientEventMap> {
     if (this.#tracing?.untraced(options)) {
       return this.#tracing.batch(this, commands, options);
     }
-    if (options?.timeout !== undefined) {
-      try {
-        checkTimeout(options.timeout, "the batch");
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    const refused = batchRefusal(options);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.#prefix !== undefined) {
       try {
         commands = this.#prefix.batch(commands);
@@ -216,26 +205,6 @@ export class Client extends ClientBase<ClientEventMap> {
     return this.#cache === undefined
       ? send()
       : this.#cache.batch(commands, send);
-  }
-
-  /** A blocking command, on a lease of its own so it never stalls others. */
-  async #runBlocking<T>(
-    command: Command<T>,
-    options: CommandOptions | undefined,
-  ): Promise<T> {
-    // Waiting for the lease counts against the call's own timeout too.
-    const timeout = options?.timeout;
-    const lease = await this.acquire({
-      signal: options?.signal,
-      timeout: timeout === undefined
-        ? undefined
-        : Math.min(timeout, this.#options.pool.acquireTimeout),
-    });
-    try {
-      return await lease[RUN](command, options);
-    } finally {
-      await lease.release();
-    }
   }
 
   /**

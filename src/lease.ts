@@ -5,25 +5,18 @@
  * @module
  */
 
-import { LeaseReleasedError, TimeoutError } from "./errors.ts";
 import type { CommandOptions } from "./connection/connection.ts";
 import type { Command } from "./commands/_command.ts";
-import {
-  blockTimeout,
-  type CommandSpec,
-  commandSpec,
-} from "./commands/registry.ts";
+import type { CommandFacts } from "./commands/_facts.ts";
 import type { RespValue } from "./resp/decode.ts";
-import type { CommandArg } from "./resp/encode.ts";
-import { BATCH, checkTimeout, PREFIX, RUN } from "./_executor.ts";
+import { BATCH, PREFIX, RUN } from "./_executor.ts";
 import type { KeyPrefix } from "./_prefix.ts";
-import { refusal } from "./_guard.ts";
 import type { Tracing } from "./tracing/_spans.ts";
 import { RedisCommands } from "./redis_commands.ts";
 import type { LeaseOwner } from "./pool/pool.ts";
 import type { PoolConnection, Slot } from "./pool/_slot.ts";
-import { cleanState, type LeaseState } from "./pool/_reset.ts";
 import type { ClientCache } from "./cache/cache.ts";
+import { type CommandLayer, LeasedConnection } from "./core/_leased.ts";
 
 let slotOfLease: (lease: Lease) => Slot | undefined;
 
@@ -37,15 +30,6 @@ let slotOfLease: (lease: Lease) => Slot | undefined;
 export function leaseSlot(lease: Lease): Slot | undefined {
   return slotOfLease(lease);
 }
-
-const identity = (reply: RespValue): RespValue => reply;
-
-/**
- * How long a cancelled blocking command's reply is waited for when CLIENT
- * UNBLOCK did not find it blocked (the reply is on its way, or the
- * connection is gone), in milliseconds; then the connection is destroyed.
- */
-const UNBLOCK_GRACE = 1_000;
 
 /**
  * An exclusive connection from the pool, for stateful work: WATCH/MULTI/EXEC,
@@ -81,12 +65,11 @@ const UNBLOCK_GRACE = 1_000;
  * ```
  */
 export class Lease extends RedisCommands {
-  readonly #owner: LeaseOwner;
-  #slot: Slot | undefined;
-  readonly #state: LeaseState = cleanState();
-  /** Blocking commands waiting on the connection. */
-  #blocking = 0;
+  /** The slot, its state, blocking commands and release: as a core lease. */
+  readonly #leased: LeasedConnection;
   readonly #cache: ClientCache | undefined;
+  /** With a cache: tells it of the writes of each command sent. */
+  readonly #layer: CommandLayer | undefined;
   readonly #prefix: KeyPrefix | undefined;
   readonly #tracing: Tracing | undefined;
   /** Keys written by commands queued in a raw MULTI, for EXEC's reply. */
@@ -110,9 +93,11 @@ export class Lease extends RedisCommands {
     tracing?: Tracing,
   ) {
     super();
-    this.#owner = owner;
-    this.#slot = slot;
+    this.#leased = new LeasedConnection(owner, slot);
     this.#cache = cache;
+    this.#layer = cache &&
+      ((command, facts, connection) =>
+        this.#cached(command, facts, connection));
     this.#prefix = prefix;
     this.#tracing = tracing;
   }
@@ -126,64 +111,17 @@ export class Lease extends RedisCommands {
   }
 
   static {
-    slotOfLease = (lease) => lease.#slot;
+    slotOfLease = (lease) => lease.#leased.slot;
   }
 
   /** Whether the lease was released or destroyed. */
   get released(): boolean {
-    return this.#slot === undefined;
+    return this.#leased.slot === undefined;
   }
 
   /** The RESP version of the leased connection (2 or 3). */
   get protocol(): 2 | 3 {
-    return this.#slot?.connection.protocol ?? 2;
-  }
-
-  #connection(what: readonly CommandArg[] | string): PoolConnection {
-    const slot = this.#slot;
-    if (slot === undefined) {
-      const name = typeof what === "string"
-        ? what
-        : typeof what[0] === "string"
-        ? what[0].toUpperCase()
-        : "the command";
-      throw new LeaseReleasedError(
-        `Cannot send ${name} as the lease was released`,
-      );
-    }
-    return slot.connection;
-  }
-
-  /**
-   * Checks a command against what a lease may send and records the state
-   * it leaves on the connection.
-   */
-  #admit(spec: CommandSpec | undefined): void {
-    if (spec?.effect === undefined) return;
-    const refused = refusal(spec, "lease", false, false);
-    if (refused !== undefined) throw new TypeError(refused);
-    const state = this.#state;
-    switch (spec.effect) {
-      case "multi":
-        state.inMulti = true;
-        break;
-      case "exec":
-        state.inMulti = false;
-        state.watching = false;
-        break;
-      case "watch":
-        state.watching = true;
-        break;
-      case "unwatch":
-        state.watching = false;
-        break;
-      case "setname":
-        state.renamed = true;
-        break;
-      case "sticky":
-        state.unrecoverable = true;
-        break;
-    }
+    return this.#leased.protocol;
   }
 
   /**
@@ -198,37 +136,21 @@ export class Lease extends RedisCommands {
     options?: CommandOptions,
   ): Promise<T> {
     if (this.#tracing?.untraced(options)) {
-      return this.#tracing.command(this, command, options, this.#state.db);
+      return this.#tracing.command(
+        this,
+        command,
+        options,
+        this.#leased.state.db,
+      );
     }
-    try {
-      if (this.#prefix !== undefined) command = this.#prefix.command(command);
-      const args = command.args;
-      const connection = this.#connection(args);
-      if (options?.timeout !== undefined) {
-        checkTimeout(options.timeout, String(args[0]));
+    if (this.#prefix !== undefined) {
+      try {
+        command = this.#prefix.command(command);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const spec = commandSpec(args);
-      this.#admit(spec);
-      if (this.#cache !== undefined) {
-        command = this.#cached(command, spec, connection);
-      }
-      let map = command.map as (reply: RespValue) => unknown;
-      if (spec?.effect === "select") this.#selected(args[1]);
-      if (this.#state.inMulti) {
-        // Queued by the server: its answer is QUEUED, its result comes with
-        // EXEC's reply.
-        if (spec?.effect !== "multi" && spec?.effect !== "exec") map = identity;
-      } else if (spec?.blocking) {
-        const block = blockTimeout(spec, args);
-        if (block !== undefined) {
-          return this.#runBlocking(connection, command, spec, block, options);
-        }
-      }
-      if (command.bytes) options = { ...options, bytes: true };
-      return connection.send(args, map, options) as Promise<T>;
-    } catch (error) {
-      return Promise.reject(error);
     }
+    return this.#leased.run(command, options, this.#layer);
   }
 
   /**
@@ -239,7 +161,7 @@ export class Lease extends RedisCommands {
    */
   #cached<T>(
     command: Command<T>,
-    spec: CommandSpec | undefined,
+    spec: CommandFacts | undefined,
     connection: PoolConnection,
   ): Command<T> {
     const cache = this.#cache!;
@@ -261,7 +183,7 @@ export class Lease extends RedisCommands {
       }
     }
     if (written === undefined) return command;
-    if (this.#state.inMulti) {
+    if (this.#leased.state.inMulti) {
       this.#queuedWrites.push(written);
       return command;
     }
@@ -276,11 +198,6 @@ export class Lease extends RedisCommands {
     };
   }
 
-  #selected(db: unknown): void {
-    const n = Number(db);
-    this.#state.db = n === this.#owner.db ? undefined : n;
-  }
-
   /**
    * Sends built commands as one unit on the leased connection.
    *
@@ -293,123 +210,14 @@ export class Lease extends RedisCommands {
     options?: CommandOptions,
   ): Promise<RespValue[]> {
     if (this.#tracing?.untraced(options)) {
-      return this.#tracing.batch(this, commands, options, this.#state.db);
-    }
-    try {
-      const connection = this.#connection("the batch");
-      if (options?.timeout !== undefined) {
-        checkTimeout(options.timeout, "the batch");
-      }
-      if (this.#prefix !== undefined) commands = this.#prefix.batch(commands);
-      for (const command of commands) {
-        const spec = commandSpec(command.args);
-        this.#admit(spec);
-        if (spec?.effect === "select") this.#selected(command.args[1]);
-        if (spec?.effect === "sticky") this.#cache?.lost(connection);
-      }
-      const cache = this.#cache;
-      return cache === undefined
-        ? connection.sendBatch(commands, options)
-        : cache.batch(commands, () => connection.sendBatch(commands, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /*
-   * A blocking command waits on the server without a timer on the
-   * connection. When its own timeout passes or its signal aborts, the
-   * server is asked to end the wait (CLIENT UNBLOCK ... TIMEOUT, sent on
-   * the shared connections), and the command settles with the reply that
-   * follows: nothing was taken (reject), or the server had already served
-   * it (a command that consumes data resolves with it). So a cancelled
-   * BLPOP never pops an element for nobody, and its reply never lands on
-   * the next command.
-   */
-  async #runBlocking<T>(
-    connection: PoolConnection,
-    command: Command<T>,
-    spec: CommandSpec,
-    block: number,
-    options: CommandOptions | undefined,
-  ): Promise<T> {
-    const owner = this.#owner;
-    const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
-    const limit = options?.timeout ??
-      (block === 0 ? Infinity : block + owner.commandTimeout);
-    // The unblock needs the connection's id: ask for it ahead of the
-    // blocking command, in the same write (no extra round trip).
-    const id = connection.clientId === undefined
-      ? connection.send(["CLIENT", "ID"]).then(
-        (reply) => connection.clientId = reply as number,
-        () => undefined,
-      )
-      : undefined;
-    const reply = connection.send(command.args, identity, {
-      timeout: Infinity,
-      bytes: command.bytes === true || options?.bytes === true,
-    });
-    this.#blocking++;
-    let cancelled: { reason: unknown } | undefined;
-    let settled = false;
-    let grace: ReturnType<typeof setTimeout> | undefined;
-    const cancel = (reason: unknown) => {
-      if (cancelled !== undefined) return;
-      cancelled = { reason };
-      this.#unblock(connection, id).then((unblocked) => {
-        if (unblocked || settled) return;
-        grace = setTimeout(() => connection.destroy(), UNBLOCK_GRACE);
-      });
-    };
-    const timer = limit === Infinity ? undefined : setTimeout(
-      () =>
-        cancel(
-          new TimeoutError(
-            `Cannot get a reply to ${spec.name} within ${limit} ms`,
-          ),
-        ),
-      limit,
-    );
-    const onAbort = () => cancel(signal!.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const value = await reply.catch((error) => {
-        throw cancelled === undefined ? error : cancelled.reason;
-      });
-      // Nothing taken, or nothing lost by refusing it (XREAD, WAIT): the
-      // caller gets the timeout or abort it asked for.
-      if (cancelled !== undefined && (value === null || !spec.write)) {
-        throw cancelled.reason;
-      }
-      return command.map(value);
-    } finally {
-      settled = true;
-      this.#blocking--;
-      clearTimeout(timer);
-      clearTimeout(grace);
-      signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
-  /** Asks the server to end the connection's wait; true when it did. */
-  async #unblock(
-    connection: PoolConnection,
-    id: Promise<unknown> | undefined,
-  ): Promise<boolean> {
-    await id;
-    const clientId = connection.clientId;
-    if (clientId === undefined) return false;
-    try {
-      const unblocked = await this.#owner.run(
-        ["CLIENT", "UNBLOCK", clientId, "TIMEOUT"],
-        undefined,
-        { timeout: UNBLOCK_GRACE },
+      return this.#tracing.batch(
+        this,
+        commands,
+        options,
+        this.#leased.state.db,
       );
-      return unblocked === 1;
-    } catch {
-      return false;
     }
+    return this.#leased.batch(commands, options, this.#prefix, this.#cache);
   }
 
   /**
@@ -419,13 +227,7 @@ export class Lease extends RedisCommands {
    * @returns Once the connection is back in the pool (or destroyed).
    */
   release(): Promise<void> {
-    const slot = this.#slot;
-    if (slot === undefined) return Promise.resolve();
-    this.#slot = undefined;
-    // A blocking command still waiting would hold the connection for as
-    // long as it blocks: the connection goes instead.
-    if (this.#blocking > 0) this.#state.unrecoverable = true;
-    return this.#owner.releaseLease(slot, this, this.#state);
+    return this.#leased.release(this);
   }
 
   /**
@@ -434,10 +236,7 @@ export class Lease extends RedisCommands {
    * call after release, does nothing.
    */
   destroy(): void {
-    const slot = this.#slot;
-    if (slot === undefined) return;
-    this.#slot = undefined;
-    this.#owner.destroyLease(slot, this);
+    this.#leased.destroy(this);
   }
 
   /**

@@ -13,7 +13,7 @@ import type { CommandOptions } from "./connection/connection.ts";
 import type { Command, RedisKey } from "./commands/_command.ts";
 import type { CommandTable } from "./commands/table.ts";
 import { installCommands } from "./commands/_install.ts";
-import { BATCH, PREFIX, RUN, SHARED } from "./_executor.ts";
+import { BATCH, PREFIX, RUN, sendArgs, SHARED } from "./_executor.ts";
 import type { KeyPrefix } from "./_prefix.ts";
 import { Pipeline } from "./batch/pipeline.ts";
 import { Transaction } from "./batch/transaction.ts";
@@ -49,8 +49,6 @@ export type AsyncCommands = {
     (...args: infer A) => Command<infer T> ? (...args: A) => Promise<T>
     : never;
 };
-
-const identity = (reply: RespValue): RespValue => reply;
 
 /**
  * A view made by `withOptions({ bytes: true })`: the methods of
@@ -176,17 +174,7 @@ export abstract class RedisCommands {
     args: readonly CommandArg[],
     options?: SendOptions,
   ): Promise<RespValue> {
-    if (!Array.isArray(args)) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot send the command as args must be an array, got ${typeof args}`,
-        ),
-      );
-    }
-    return this[RUN](
-      { args: args as CommandArg[], map: options?.flat ? flatten : identity },
-      options,
-    );
+    return sendArgs(this, args, options);
   }
 
   /**
@@ -383,21 +371,6 @@ installCommands(
   RedisCommands.prototype,
   (self, command) => (self as RedisCommands)[RUN](command),
 );
-
-/** A reply in RESP2's shapes: maps flattened, sets as arrays, booleans 1/0. */
-function flatten(reply: RespValue): RespValue {
-  if (typeof reply !== "object" || reply === null) {
-    return typeof reply === "boolean" ? (reply ? 1 : 0) : reply;
-  }
-  if (Array.isArray(reply)) return reply.map(flatten);
-  if (reply instanceof Map) {
-    const flat: RespValue[] = [];
-    for (const [key, value] of reply) flat.push(flatten(key), flatten(value));
-    return flat;
-  }
-  if (reply instanceof Set) return [...reply].map(flatten);
-  return reply;
-}
 
 /** Commands of a client or lease, each sent with fixed options. */
 class CommandView extends RedisCommands {

@@ -1,7 +1,7 @@
 /**
  * The README's TypeScript code blocks, made runnable: each block is written
- * to a module of its own with its import of "@respool/redis" pointed at
- * mod.ts and its `redis://127.0.0.1:6379` pointed at the suite's server. A
+ * to a module of its own with its imports of "@respool/redis" and
+ * "@respool/redis/core" pointed at mod.ts and core.ts and its `redis://127.0.0.1:6379` pointed at the suite's server. A
  * block runs in the test process unless an HTML comment on the line before
  * it (blank lines between are fine) says otherwise:
  *
@@ -101,6 +101,7 @@ export function writeBlock(block: ReadmeBlock, serverUrl: string): BlockModule {
   // An absolute path, which every runtime and esbuild resolve.
   const mod = join(ROOT, "mod.ts");
   const code = block.code
+    .replaceAll(`"@respool/redis/core"`, JSON.stringify(join(ROOT, "core.ts")))
     .replaceAll(`"@respool/redis"`, JSON.stringify(mod))
     .replaceAll(
       block.mode.kind === "cluster"

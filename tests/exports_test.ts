@@ -1,7 +1,7 @@
 /**
- * The public surface, listed: what `@respool/redis` and
- * `@respool/redis/resp` export at runtime, and every name (types
- * included) mod.ts exports. A change to either list is a change to the
+ * The public surface, listed: what `@respool/redis`,
+ * `@respool/redis/core` and `@respool/redis/resp` export at runtime, and
+ * every name (types included) mod.ts and core.ts export. A change to either list is a change to the
  * public API and must be made here on purpose.
  */
 import { test } from "node:test";
@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as root from "../mod.ts";
 import * as resp from "../resp.ts";
+import * as core from "../core.ts";
 
 const RUNTIME = [
   "Client",
@@ -134,6 +135,7 @@ const EXPORTED: string[] = [
   "CommandTable",
   "ConnectionError",
   "CopyOptions",
+  "CoreClientOptions",
   "DecoderLimits",
   "EventListenerOf",
   "ExecOptions",
@@ -286,3 +288,146 @@ const EXPORTED: string[] = [
   "noRetry",
   "parseRedisUrl",
 ];
+
+const CORE_RUNTIME = [
+  "ClosedError",
+  "ConnectionError",
+  "CoreClient",
+  "CoreCommands",
+  "CoreLease",
+  "CorePipeline",
+  "LeaseReleasedError",
+  "PoolTimeoutError",
+  "ProtocolError",
+  "QueueFullError",
+  "RedisError",
+  "ReplyError",
+  "TimeoutError",
+  "bitfields",
+  "bitmaps",
+  "blockingLists",
+  "clients",
+  "constantBackoff",
+  "createClient",
+  "exponentialBackoff",
+  "functions",
+  "geo",
+  "hashes",
+  "keys",
+  "lists",
+  "noRetry",
+  "pubsub",
+  "scripts",
+  "server",
+  "sets",
+  "sort",
+  "sortedSetCombine",
+  "sortedSetRanges",
+  "sortedSets",
+  "streamClaims",
+  "streamGroups",
+  "streams",
+  "strings",
+];
+
+test("@respool/redis/core exports these values at runtime, and nothing else", () => {
+  assert.deepEqual(Object.keys(core).sort(), CORE_RUNTIME);
+});
+
+test("@respool/redis/core shares its error classes and policies with @respool/redis", () => {
+  const shared = CORE_RUNTIME.filter((name) => name in root) as (
+    & keyof typeof core
+    & keyof typeof root
+  )[];
+  assert.deepEqual(shared.sort(), [
+    "ClosedError",
+    "ConnectionError",
+    "LeaseReleasedError",
+    "PoolTimeoutError",
+    "ProtocolError",
+    "QueueFullError",
+    "RedisError",
+    "ReplyError",
+    "TimeoutError",
+    "constantBackoff",
+    "createClient",
+    "exponentialBackoff",
+    "noRetry",
+  ]);
+  for (const name of shared) {
+    if (name === "createClient") continue;
+    assert.equal(core[name], root[name], name);
+  }
+  assert.notEqual(core.createClient, root.createClient);
+});
+
+test("core.ts exports each name once, internals and full-only names not among them", () => {
+  const names = exportedNames("../core.ts");
+  assert.equal(new Set(names).size, names.length, "a name exported twice");
+  for (
+    const internal of [
+      "RUN",
+      "BATCH",
+      "commands",
+      "Client",
+      "Lease",
+      "Pipeline",
+      "RedisCommands",
+      "ClientOptions",
+      "Cluster",
+      "Subscription",
+      "Transaction",
+      "Tracer",
+      "SentinelOptions",
+      "CacheOptions",
+    ]
+  ) {
+    assert.ok(!names.includes(internal), `${internal} is exported`);
+  }
+  // Every type core.ts exports that mod.ts exports too is the same
+  // declaration: the command families' types, options, errors.
+  const modNames = new Set(exportedNames("../mod.ts"));
+  const coreOnly = names.filter((name) => !modNames.has(name));
+  assert.deepEqual(coreOnly, [
+    "CoreClient",
+    "CoreClientEventMap",
+    "CoreCommands",
+    "CoreLease",
+    "CorePipeline",
+    "bitfields",
+    "bitmaps",
+    "blockingLists",
+    "clients",
+    "functions",
+    "geo",
+    "hashes",
+    "keys",
+    "lists",
+    "pubsub",
+    "scripts",
+    "server",
+    "sets",
+    "sort",
+    "sortedSetCombine",
+    "sortedSetRanges",
+    "sortedSets",
+    "streamClaims",
+    "streamGroups",
+    "streams",
+    "strings",
+  ]);
+});
+
+test("deno.json and jsr.json export the same entry points", () => {
+  const read = (file: string) =>
+    JSON.parse(
+      readFileSync(fileURLToPath(new URL(file, import.meta.url).href), "utf8"),
+    ) as { exports: Record<string, string> };
+  const expected = {
+    ".": "./mod.ts",
+    "./core": "./core.ts",
+    "./resp": "./resp.ts",
+  };
+  assert.deepEqual(read("../deno.json").exports, expected);
+  assert.deepEqual(read("../jsr.json").exports, expected);
+});

@@ -88,7 +88,7 @@ describe("resolveOptions()", () => {
       idleTimeout: 30_000,
       maxLifetime: 0,
       healthCheckInterval: 30_000,
-      leakDetection: true,
+      leakDetection: "sample",
       longHoldWarning: 60_000,
     });
   });

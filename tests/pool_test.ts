@@ -1,4 +1,6 @@
 import { after, before, describe, test } from "node:test";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import {
   type Client,
@@ -272,37 +274,106 @@ describe("Pool leases against a real redis-server", () => {
     assert.equal(redis.stats().total, 0);
   });
 
+  for (const leakDetection of ["always", true, "sample"] as const) {
+    test(
+      `Pool reports, counts and reclaims 100 leaked leases with leakDetection ${
+        JSON.stringify(leakDetection)
+      }`,
+      T,
+      async () => {
+        const max = 100;
+        const redis = createClient(server.url, {
+          pool: { max, maxLeases: max, acquireTimeout: 2_000, leakDetection },
+        });
+        const leaks: { stack: string; heldMs: number }[] = [];
+        redis.addEventListener("leak", (event) => leaks.push(event.detail));
+        try {
+          assert.equal(redis.leakTracking, true);
+          await leakLeases(redis, 100);
+          await waitFor(async () => {
+            await forceGc();
+            return leaks.length === 100;
+          }, 10_000);
+          assert.equal(redis.stats().leaks, 100);
+          assert.equal(redis.stats().leased, 0);
+          let withStack = 0;
+          for (const leak of leaks) {
+            assert.ok(leak.heldMs >= 0);
+            if (leak.stack.startsWith("acquire stack not recorded")) {
+              // Not sampled, and taken before a leak without a stack was
+              // reported (which makes the pool record every stack).
+              assert.equal(leakDetection, "sample");
+              assert.match(leak.stack, /pool\.leakDetection: "sample"/);
+              continue;
+            }
+            withStack++;
+            assert.match(leak.stack, /leakLeases/);
+            assert.match(leak.stack, /pool_test\.ts/);
+            // It starts at the caller: respool's own frames are left out.
+            assert.doesNotMatch(leak.stack, /src[\\/](pool|client)/);
+          }
+          if (leakDetection === "sample") {
+            // The pool's first acquire is sampled, its second is not (more
+            // may carry one if a leak was reported while they were taken).
+            assert.ok(withStack >= 1 && withStack < 100, `${withStack}`);
+          } else assert.equal(withStack, 100);
+          // Full capacity again: max leases at once.
+          const leases = await Promise.all(
+            Array.from(
+              { length: max },
+              () => redis.acquire({ timeout: 2_000 }),
+            ),
+          );
+          assert.equal(redis.stats().leased, max);
+          await Promise.all(leases.map((lease) => lease.release()));
+        } finally {
+          await redis.close();
+        }
+      },
+    );
+  }
+
   test(
-    "Pool reports 100 leaked leases with the acquire stack and reclaims their slots",
+    'Pool with leakDetection "sample" reports an unsampled leak without its stack, then gives the next leak from that line its stack',
     T,
     async () => {
-      const max = 100;
+      // maxLeases 1: a second lease can only come from a reclaimed slot.
       const redis = createClient(server.url, {
-        pool: { max, maxLeases: max, acquireTimeout: 2_000 },
+        pool: { max: 2, maxLeases: 1, acquireTimeout: 1_000 },
       });
       const leaks: { stack: string; heldMs: number }[] = [];
       redis.addEventListener("leak", (event) => leaks.push(event.detail));
-      try {
-        await leakLeases(redis, 100);
+      const leaked = async (count: number) => {
         await waitFor(async () => {
           await forceGc();
-          return leaks.length === 100;
+          return leaks.length === count;
         }, 10_000);
-        assert.equal(redis.stats().leaks, 100);
+        assert.equal(redis.stats().leaks, count);
         assert.equal(redis.stats().leased, 0);
-        for (const leak of leaks) {
-          assert.match(leak.stack, /leakLeases/);
-          assert.match(leak.stack, /pool_test\.ts/);
-          // It starts at the caller: respool's own frames are left out.
-          assert.doesNotMatch(leak.stack, /src[\\/](pool|client)/);
-          assert.ok(leak.heldMs >= 0);
-        }
-        // Full capacity again: max leases at once.
-        const leases = await Promise.all(
-          Array.from({ length: max }, () => redis.acquire({ timeout: 2_000 })),
+        // Reclaimed: the one connection leases may hold is free again.
+        await (await redis.acquire()).release();
+      };
+      try {
+        // The pool's first acquire records its stack (the sample).
+        await leakOne(redis);
+        await leaked(1);
+        assert.match(leaks[0].stack, /leakOne/);
+        // The next acquires are not sampled, and that one leaks.
+        await leakOne(redis);
+        await leaked(2);
+        assert.match(
+          leaks[1].stack,
+          /^acquire stack not recorded \(pool\.leakDetection: "sample" records 1 acquire in \d+\); this pool now records every acquire's stack, so leases acquired from now on carry one when they leak$/,
         );
-        assert.equal(redis.stats().leased, max);
-        await Promise.all(leases.map((lease) => lease.release()));
+        assert.doesNotMatch(leaks[1].stack, /pool_test/);
+        // Every acquire records its stack now: the same line leaks again.
+        await leakOne(redis);
+        await leaked(3);
+        const site = new RegExp(
+          `at (async )?leakOne \\(.*pool_test\\.ts:${LEAK_SITE}:\\d+\\)`,
+        );
+        assert.match(leaks[2].stack, site);
+        assert.match(leaks[0].stack, site);
       } finally {
         await redis.close();
       }
@@ -310,10 +381,66 @@ describe("Pool leases against a real redis-server", () => {
   );
 
   test(
+    "Pool with leakDetection false tracks nothing: a leaked lease is neither reported nor reclaimed",
+    T,
+    async () => {
+      const untracked = createClient(server.url, {
+        pool: { leakDetection: false },
+      });
+      // Leaks on a tracked client at the same time show that GC ran.
+      const tracked = createClient(server.url);
+      const events: unknown[] = [];
+      untracked.addEventListener("leak", (event) => events.push(event.detail));
+      let trackedLeaks = 0;
+      tracked.addEventListener("leak", () => trackedLeaks++);
+      const warnings: string[] = [];
+      const original = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+      try {
+        assert.equal(untracked.leakTracking, false);
+        await leakLeases(untracked, 2);
+        await leakLeases(tracked, 2);
+        await waitFor(async () => {
+          await forceGc();
+          return trackedLeaks === 2;
+        }, 10_000);
+        for (let i = 0; i < 3; i++) await forceGc();
+        assert.deepEqual(events, []);
+        assert.deepEqual(warnings, []);
+        assert.equal(untracked.stats().leaks, 0);
+        assert.equal(untracked.stats().leased, 2);
+      } finally {
+        console.warn = original;
+        untracked.destroy();
+        await tracked.close();
+      }
+    },
+  );
+
+  test("createClient() throws a TypeError naming pool.leakDetection for a value that is not a level", () => {
+    for (const value of ["yes", "Always", "", 1, null, {}]) {
+      assert.throws(
+        () =>
+          createClient(server.url, {
+            pool: { leakDetection: value as "sample" },
+          }),
+        (error: Error) =>
+          error instanceof TypeError &&
+          /pool\.leakDetection must be "sample", "always" or false/.test(
+            error.message,
+          ),
+        String(value),
+      );
+    }
+  });
+
+  test(
     "Pool warns once per acquire site on the console when nobody listens for leak",
     T,
     async () => {
-      const redis = createClient(server.url, { pool: { max: 10 } });
+      const redis = createClient(server.url, {
+        pool: { max: 10, leakDetection: "always" },
+      });
       const warnings: string[] = [];
       const original = console.warn;
       console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
@@ -337,7 +464,9 @@ describe("Pool leases against a real redis-server", () => {
     "Pool fires longhold once for a lease held past longHoldWarning",
     T,
     async () => {
-      const redis = createClient(server.url, { pool: { longHoldWarning: 50 } });
+      const redis = createClient(server.url, {
+        pool: { longHoldWarning: 50, leakDetection: "always" },
+      });
       const events: { stack: string | undefined; heldMs: number }[] = [];
       redis.addEventListener("longhold", (event) => events.push(event.detail));
       try {
@@ -348,6 +477,38 @@ describe("Pool leases against a real redis-server", () => {
         assert.ok(events[0].heldMs >= 50);
         assert.match(events[0].stack ?? "", /pool_test\.ts/);
         await lease.ping();
+      } finally {
+        await redis.close();
+      }
+    },
+  );
+
+  test(
+    'Pool with leakDetection "sample" fires longhold without a stack for an unsampled lease, then records every stack',
+    T,
+    async () => {
+      const redis = createClient(server.url, { pool: { longHoldWarning: 50 } });
+      const events: { stack: string | undefined; heldMs: number }[] = [];
+      redis.addEventListener("longhold", (event) => events.push(event.detail));
+      // Holds a lease until it fires longhold, then releases it.
+      const holdLong = async () => {
+        const lease = await redis.acquire();
+        const seen = events.length;
+        await waitFor(() => events.length > seen, 5_000);
+        await lease.release();
+      };
+      try {
+        // The first acquire is the sample; the second is not.
+        await (await redis.acquire()).release();
+        await holdLong();
+        assert.match(events[0].stack ?? "", /^acquire stack not recorded/);
+        await holdLong();
+        assert.match(events[1].stack ?? "", /pool_test\.ts/);
+        // Held past a maintenance round, both were handed to the leak
+        // tracking: released, neither is a leak once collected.
+        for (let i = 0; i < 3; i++) await forceGc();
+        await sleep(50);
+        assert.equal(redis.stats().leaks, 0);
       } finally {
         await redis.close();
       }
@@ -517,6 +678,17 @@ describe("Pool leases against a real redis-server", () => {
     },
   );
 });
+
+/** The line of the `acquire` call in {@linkcode leakOne}. */
+const LEAK_SITE =
+  readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n")
+    .findIndex((line) => line.endsWith("// the leak site")) + 1;
+
+/** Acquires one lease, always from the same line, and drops it. */
+async function leakOne(redis: Client): Promise<void> {
+  const lease = await redis.acquire(); // the leak site
+  await lease.ping();
+}
 
 /** Acquires leases and drops them without release. */
 async function leakLeases(redis: Client, count: number): Promise<void> {

@@ -110,7 +110,7 @@ const settings: PoolSettings = {
   idleTimeout: 0,
   maxLifetime: 0,
   healthCheckInterval: 0,
-  leakDetection: true,
+  leakDetection: "always",
   longHoldWarning: 0,
   maxQueued: 100,
   commandTimeout: 1_000,

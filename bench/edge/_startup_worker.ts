@@ -1,13 +1,19 @@
 /**
  * The Worker `startup.ts` measures: batches of "new connection, then the
- * first PING reply", by a fresh respool client or by a raw `connect()` from
- * `cloudflare:sockets`, each timed inside workerd.
+ * first PING reply", by a fresh respool client (the full one or the core
+ * one) or by a raw `connect()` from `cloudflare:sockets`, each timed inside
+ * workerd.
  *
  * workerd's clock moves in whole milliseconds and only across I/O, so each
  * batch times `size` connections one after another and reports the mean;
  * the sockets are closed after the clock stops, so closing is not timed.
  */
 import { type Client, createClient } from "../../mod.ts";
+import {
+  type CoreClient,
+  createClient as createCoreClient,
+  server,
+} from "../../core.ts";
 import { cloudflareTransport } from "../../src/transport/cloudflare.ts";
 import type { TransportSocket } from "../../src/transport/types.ts";
 
@@ -83,20 +89,33 @@ async function clientPing(env: Env, protocol: 2 | 3): Promise<Client> {
   return redis;
 }
 
+async function corePing(env: Env, protocol: 2 | 3): Promise<CoreClient> {
+  const redis = createCoreClient({
+    host: env.REDIS_HOST,
+    port: Number(env.REDIS_PORT),
+    protocol,
+  });
+  const reply = await redis.run(server.ping());
+  if (reply !== "PONG") throw new Error(`Expected PONG, got ${reply}`);
+  return redis;
+}
+
 async function batch(
   env: Env,
   kind: string,
   size: number,
 ): Promise<number> {
   const sockets = await import(SOCKETS_MODULE) as SocketsModule;
-  const clients: Client[] = [];
+  const clients: (Client | CoreClient)[] = [];
   const raws: RawSocket[] = [];
   const transports: TransportSocket[] = [];
   const started = performance.now();
   for (let i = 0; i < size; i++) {
     if (kind === "raw") raws.push(await rawPing(env, sockets));
     else if (kind === "transport") transports.push(await transportPing(env));
-    else clients.push(await clientPing(env, kind === "resp2" ? 2 : 3));
+    else if (kind.startsWith("core")) {
+      clients.push(await corePing(env, kind === "core2" ? 2 : 3));
+    } else clients.push(await clientPing(env, kind === "resp2" ? 2 : 3));
   }
   const elapsed = performance.now() - started;
   for (const socket of transports) socket.destroy();

@@ -1,7 +1,9 @@
 /**
  * Start-up on workerd: time from request start to the first PING reply with
- * a fresh respool client, against a raw `connect()` that writes PING and
- * reads `+PONG`. Target: at most 1.2 times the raw socket.
+ * a fresh respool client (the full one from mod.ts and the core one from
+ * core.ts), against a raw `connect()` that writes PING and reads `+PONG`.
+ * Targets: the full client at most 1.2 times the raw socket, the core
+ * client at most 1.5 times.
  *
  * Run with `deno task bench:edge` (Node 24 runs it: miniflare is a Node
  * library). `--rounds N` (default 40) batches per kind, `--size N`
@@ -27,14 +29,28 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const size = Number(values.size);
 const coldRuns = Number(values.cold);
-const KINDS = ["raw", "transport", "resp3", "resp2"] as const;
+const KINDS = [
+  "raw",
+  "transport",
+  "resp3",
+  "resp2",
+  "core",
+  "core2",
+] as const;
 type Kind = typeof KINDS[number];
 const LABELS: Record<Kind, string> = {
   raw: "raw connect() + PING",
   transport: "cloudflareTransport alone + PING",
   resp3: "createClient() + ping() (default: HELLO 3, then PING)",
   resp2: "createClient({ protocol: 2 }) + ping() (no handshake)",
+  core: "core createClient() + run(server.ping()) (HELLO 3, PING)",
+  core2: "core createClient({ protocol: 2 }) + run(server.ping())",
 };
+const perKind = () =>
+  Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])) as Record<
+    Kind,
+    number[]
+  >;
 
 async function measure(
   worker: RunningWorker,
@@ -80,12 +96,7 @@ try {
 
   // Cold: a fresh workerd per sample, one connection, the first request.
   // Its clock has whole-millisecond steps, so these are rough.
-  const cold: Record<Kind, number[]> = {
-    raw: [],
-    transport: [],
-    resp3: [],
-    resp2: [],
-  };
+  const cold = perKind();
   for (let run = 0; run < coldRuns; run++) {
     for (const kind of KINDS) {
       await using worker = await startWorker(built, { bindings });
@@ -97,24 +108,17 @@ try {
   for (const kind of KINDS) {
     for (let i = 0; i < 5; i++) await measure(worker, kind, size);
   }
-  const warm: Record<Kind, number[]> = {
-    raw: [],
-    transport: [],
-    resp3: [],
-    resp2: [],
-  };
+  const warm = perKind();
   for (let round = 0; round < rounds; round++) {
     for (const kind of shuffle([...KINDS])) {
       warm[kind].push(await measure(worker, kind, size));
     }
   }
 
-  const median: Record<Kind, number> = {
-    raw: 0,
-    transport: 0,
-    resp3: 0,
-    resp2: 0,
-  };
+  const median = Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<
+    Kind,
+    number
+  >;
   console.log(
     `workerd start-up to first PING reply: ${rounds} batches of ${size} fresh connections per kind, batch means in ms`,
   );
@@ -136,6 +140,11 @@ try {
     `ratio (client / raw, medians): default RESP3 ${
       ratio.toFixed(2)
     }x, protocol 2 ${ratio2.toFixed(2)}x (target <= 1.2x)`,
+  );
+  console.log(
+    `ratio (core client / raw, medians): default RESP3 ${
+      (median.core / median.raw).toFixed(2)
+    }x, protocol 2 ${(median.core2 / median.raw).toFixed(2)}x (target <= 1.5x)`,
   );
 } finally {
   built?.remove();

@@ -7,11 +7,11 @@
  */
 
 import type { Command } from "../commands/_command.ts";
-import { blockTimeout, commandSpec } from "../commands/registry.ts";
+import { blockTimeout, commandFacts, needsCare } from "../commands/_facts.ts";
 import type { RespValue } from "../resp/decode.ts";
 import { type CommandArg, commandName } from "../resp/encode.ts";
 import { ReplyError } from "../errors.ts";
-import { checkTimeout, type Executor } from "../_executor.ts";
+import { BATCH, checkTimeout, type Executor } from "../_executor.ts";
 import { refusal } from "../_guard.ts";
 
 /** Options of {@linkcode Pipeline.exec} and {@linkcode Transaction.exec}. */
@@ -113,7 +113,10 @@ export class CommandList {
       );
     }
     checkArgs(command.args, what);
-    const spec = commandSpec(command.args);
+    // The Set lookup of needsCare first: most commands have nothing to check.
+    const spec = needsCare(command.args)
+      ? commandFacts(command.args)
+      : undefined;
     if (spec !== undefined) {
       const blocks = what === "pipeline" &&
         blockTimeout(spec, command.args) !== undefined;
@@ -155,6 +158,48 @@ export class CommandList {
 }
 
 /**
+ * Executes a pipeline's commands: sends them as one unit and resolves with
+ * each command's result or the error it failed with, in order (what
+ * `exec()` of a pipeline does).
+ *
+ * @param list The pipeline's commands.
+ * @param options A timeout and a signal for the whole unit.
+ * @returns The results; `[]` for an empty pipeline, without a round trip.
+ * @throws {TypeError} When the pipeline was already executed.
+ * @throws {RangeError} When `timeout` is not above 0.
+ */
+export function executePipeline(
+  list: CommandList,
+  options: ExecOptions | undefined,
+): Promise<unknown[]> {
+  const commands = list.take("execute", options);
+  if (commands.length === 0) return Promise.resolve([]);
+  return sendPipeline(list.executor, commands, options);
+}
+
+async function sendPipeline(
+  executor: Executor,
+  commands: Command<unknown>[],
+  options: ExecOptions | undefined,
+): Promise<unknown[]> {
+  const signal = options?.signal;
+  let replies: RespValue[];
+  try {
+    replies = await executor[BATCH](
+      commands,
+      options === undefined ? undefined : { timeout: options.timeout, signal },
+    );
+  } catch (error) {
+    if (signal?.aborted && error === signal.reason) throw error;
+    // The unit failed as a whole (closed client, pool timeout, full
+    // queue, lost connection, timeout): every slot says so.
+    const reason = asError(error);
+    return commands.map(() => reason);
+  }
+  return replies.map((reply, i) => mapReply(commands[i], reply));
+}
+
+/**
  * The error to put in the slot of a command that failed. Rejections are
  * errors in practice; anything else is wrapped so a slot always holds an
  * `Error` when it does not hold a result.
@@ -179,7 +224,7 @@ export function mapReply(
   }
 }
 
-const textDecoder = new TextDecoder();
+const textDecoder = /* @__PURE__ */ new TextDecoder();
 
 /**
  * Turns the bulk strings of a reply decoded as bytes back into text, for a

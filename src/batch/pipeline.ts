@@ -9,26 +9,17 @@ import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { Command } from "../commands/_command.ts";
 import type { CommandTable } from "../commands/table.ts";
-import { BATCH, type Executor } from "../_executor.ts";
+import type { Executor } from "../_executor.ts";
 import { installCommands } from "../commands/_install.ts";
+import type { PipelineResults } from "./core_pipeline.ts";
 import {
-  asError,
   CommandList,
   type ExecOptions,
-  mapReply,
+  executePipeline,
   type QueueOptions,
 } from "./_batch.ts";
 
-export type { ExecOptions, QueueOptions };
-
-/**
- * What a pipeline's `exec()` resolves to: each command's result in order,
- * or the `Error` it failed with (a `ReplyError` from the server, a
- * `ConnectionError`, a `TimeoutError`, ...).
- */
-export type PipelineResults<R extends unknown[]> = {
-  [K in keyof R]: R[K] | Error;
-};
+export type { ExecOptions, PipelineResults, QueueOptions };
 
 /**
  * Each builder of the command table as a chainable method of
@@ -155,36 +146,8 @@ export class Pipeline<R extends unknown[] = []> {
    * aborts.
    */
   exec(options?: ExecOptions): Promise<PipelineResults<R>> {
-    const commands = this.#list.take("execute", options);
-    if (commands.length === 0) {
-      return Promise.resolve([] as unknown as PipelineResults<R>);
-    }
-    return this.#send(commands, options);
-  }
-
-  async #send(
-    commands: Command<unknown>[],
-    options: ExecOptions | undefined,
-  ): Promise<PipelineResults<R>> {
-    const signal = options?.signal;
-    let replies: RespValue[];
-    try {
-      replies = await this.#list.executor[BATCH](
-        commands,
-        options === undefined ? undefined : {
-          timeout: options.timeout,
-          signal,
-        },
-      );
-    } catch (error) {
-      if (signal?.aborted && error === signal.reason) throw error;
-      // The unit failed as a whole (closed client, pool timeout, full
-      // queue, lost connection, timeout): every slot says so.
-      const reason = asError(error);
-      return commands.map(() => reason) as unknown as PipelineResults<R>;
-    }
-    return replies.map((reply, i) =>
-      mapReply(commands[i], reply)
-    ) as unknown as PipelineResults<R>;
+    return executePipeline(this.#list, options) as Promise<
+      PipelineResults<R>
+    >;
   }
 }

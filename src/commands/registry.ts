@@ -2,7 +2,10 @@
  * The one table of command facts: read-only or write, blocking (and where
  * the timeout is), connection effects, retry safety, routing tips and key
  * positions, generated from the server's `COMMAND` and `COMMAND DOCS` by
- * scripts/gen_registry.ts. The table is parsed on the first lookup.
+ * scripts/gen_registry.ts. The table is parsed on the first lookup. What
+ * a client must know before it sends a command (effects, blocking and its
+ * timeout, retry safety) is read from the same table by
+ * src/commands/_facts.ts, which the core entry loads without the rest.
  *
  * @module
  */
@@ -16,11 +19,10 @@ import {
   REQUEST_POLICIES,
   RESPONSE_POLICIES,
 } from "./_registry_data.ts";
-import {
-  parseKeySpec,
-  parseTimeout,
-  type TimeoutRule,
-} from "./_registry_parse.ts";
+import { parseKeySpec } from "./_registry_parse.ts";
+import { argText, lookup } from "./_facts.ts";
+
+export { blockTimeout, needsCare } from "./_facts.ts";
 
 /** What a command does to the connection it runs on, beyond its reply. */
 export type ConnectionEffect =
@@ -150,13 +152,7 @@ const UNCACHEABLE = new Set([
 const names = new Map<string, CommandSpec>();
 /** A container's subcommands by upper- and lower-case subcommand name. */
 const subcommands = new Map<CommandSpec, Map<string, CommandSpec>>();
-const timeouts = new Map<string, TimeoutRule>();
 const all: CommandSpec[] = [];
-/**
- * Top-level names, upper and lower case, of the commands that change
- * connection state or may block, themselves or through a subcommand.
- */
-const careful = new Set<string>();
 
 function load(): void {
   const effects = EFFECTS.split(" ") as ConnectionEffect[];
@@ -165,7 +161,7 @@ function load(): void {
   const keySpecs = KEY_SPECS.trim().split("\n").map(parseKeySpec);
   let container: CommandSpec | undefined;
   for (const line of COMMANDS.trim().split("\n")) {
-    const [label, arity, flagText, specText, timeout] = line.split(",");
+    const [label, arity, flagText, specText] = line.split(",");
     const isSub = label[0] === "|";
     const own = (isSub ? label.slice(1) : label).toUpperCase();
     const bits = parseInt(flagText ?? "0", 36);
@@ -194,7 +190,6 @@ function load(): void {
         specs.some((s) => !s.flags.includes("not_key")),
     });
     all.push(spec);
-    if (timeout) timeouts.set(spec.name, parseTimeout(timeout));
     let index = names;
     if (isSub) {
       index = subcommands.get(container!) ?? new Map();
@@ -204,35 +199,8 @@ function load(): void {
     }
     index.set(own, spec);
     index.set(own.toLowerCase(), spec);
-    if (spec.effect !== undefined || spec.blocking) {
-      careful.add(container!.name);
-      careful.add(container!.name.toLowerCase());
-    }
   }
   Object.freeze(all);
-}
-
-/** An argument as text: bytes as Latin-1, so a non-ASCII name never matches. */
-function argText(arg: CommandArg | undefined): string | undefined {
-  if (typeof arg === "string") return arg;
-  if (arg instanceof Uint8Array) {
-    let text = "";
-    for (let i = 0; i < arg.length; i++) text += String.fromCharCode(arg[i]);
-    return text;
-  }
-  return arg === undefined ? undefined : String(arg);
-}
-
-function lookup(
-  index: Map<string, CommandSpec>,
-  arg: CommandArg,
-): CommandSpec | undefined {
-  if (typeof arg === "string") {
-    return index.get(arg) ?? index.get(arg.toUpperCase());
-  }
-  if (!(arg instanceof Uint8Array) || arg.length > 32) return undefined;
-  const name = argText(arg)!;
-  return index.get(name) ?? index.get(name.toUpperCase());
 }
 
 /**
@@ -262,23 +230,6 @@ export function commandSpec(
   if (spec === undefined || args.length < 2) return spec;
   const subs = subcommands.get(spec);
   return subs === undefined ? spec : lookup(subs, args[1]);
-}
-
-/**
- * Whether a command may need more than plain multiplexing: it changes
- * connection state or may block (itself or through a subcommand), or its
- * name is not a plain known one (bytes, mixed case, unknown). False means
- * it can go straight to a shared connection; one Set lookup, for the hot
- * path of every command.
- *
- * @param args The command as it would be sent.
- * @returns Whether to look at its spec before sending it.
- */
-export function needsCare(args: readonly CommandArg[]): boolean {
-  if (all.length === 0) load();
-  const name = args[0];
-  if (typeof name !== "string") return true;
-  return careful.has(name) || !names.has(name);
 }
 
 /** Whether an argument equals an upper-case ASCII word, ignoring case. */
@@ -411,51 +362,6 @@ export function keyPositions(
   if (found < 2) return positions;
   positions.sort((x, y) => x - y);
   return positions.filter((x, i) => i === 0 || positions[i - 1] !== x);
-}
-
-/** Milliseconds from a timeout argument as the server reads it. */
-function timeoutMs(arg: CommandArg | undefined, seconds: boolean): number {
-  const value = typeof arg === "number" ? arg : Number(argText(arg) ?? NaN);
-  if (!Number.isFinite(value) || value < 0) return 0;
-  if (!seconds) return Math.trunc(value);
-  // The server truncates seconds * 1000 (so 0.0004 s means for ever);
-  // rounding first keeps 0.29 s at 290 ms despite binary fractions.
-  const ms = value * 1000;
-  const rounded = Math.round(ms);
-  return Math.abs(ms - rounded) < 1e-6 ? rounded : Math.trunc(ms);
-}
-
-/**
- * How long a command may block with these args.
- *
- * @param spec The command's spec, from {@linkcode commandSpec}.
- * @param args The whole command, name first.
- * @returns Milliseconds; 0 when it may block for ever (a timeout of 0, or
- * one that is not a finite non-negative number); undefined when it does not
- * block with these args (XREAD without BLOCK, or a non-blocking command).
- */
-export function blockTimeout(
-  spec: CommandSpec,
-  args: readonly CommandArg[],
-): number | undefined {
-  if (!spec.blocking) return undefined;
-  if (all.length === 0) load();
-  const rule = timeouts.get(spec.name);
-  if (rule === undefined) return 0;
-  const at = rule.at;
-  if (typeof at === "number") {
-    return timeoutMs(args[at < 0 ? args.length + at : at], rule.seconds);
-  }
-  // Walk the options before the token as the server's parser does, so that
-  // a key or value spelled like the token is not taken for it.
-  for (let i = spec.name.includes(" ") ? 2 : 1; i < args.length;) {
-    const word = argText(args[i])!.toUpperCase();
-    if (word === at) return timeoutMs(args[i + 1], rule.seconds);
-    const values = rule.before.get(word);
-    if (values === undefined) return undefined;
-    i += 1 + values;
-  }
-  return undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * When a command (or a batch) that failed may be sent again: the rules,
- * read from the command registry, apart from the pool that applies them.
+ * read from the command registry's facts, apart from the pool that
+ * applies them.
  *
  * @module
  */
@@ -8,7 +9,7 @@
 import { ReplyError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import { type CommandArg, commandName } from "../resp/encode.ts";
-import { commandSpec } from "../commands/registry.ts";
+import { commandFacts } from "../commands/_facts.ts";
 
 /** What the rules see of a command or batch. */
 export interface Resendable {
@@ -20,7 +21,7 @@ export interface Resendable {
 
 /** Whether running the command twice cannot change the outcome. */
 export function retrySafe(args: readonly CommandArg[]): boolean {
-  return commandSpec(args)?.retrySafe === true;
+  return commandFacts(args)?.retrySafe === true;
 }
 
 function isTransaction(

@@ -94,6 +94,14 @@ export class Leasing<C extends PoolConnection, L extends object> {
     return this.#leaks.available;
   }
 
+  /**
+   * The acquire stack of a lease held too long, for the `longhold` event
+   * (a note when it was not sampled; undefined when nothing is tracked).
+   */
+  stackOf(slot: Slot<C>): string | undefined {
+    return this.#leaks.stackOf(slot);
+  }
+
   /** Whether leases may take one more connection. */
   #mayLease(): boolean {
     return this.#leased + this.#draining < this.#host.settings.maxLeases;
@@ -112,6 +120,20 @@ export class Leasing<C extends PoolConnection, L extends object> {
       );
     }
     const origin = this.#leaks.origin();
+    // Fast path: an idle connection, nobody ahead and no health check due:
+    // the lease is made now, with no waiter, timer or listener.
+    let idle: Slot<C> | undefined;
+    if (this.#waiters.size === 0 && this.#mayLease()) {
+      idle = this.#host.shared.takeIdle();
+      if (idle !== undefined) {
+        const now = Date.now();
+        if (!this.#checkDue(idle, now)) {
+          idle.state = "leased";
+          this.#leased++;
+          return Promise.resolve(this.#lend(idle, origin, now));
+        }
+      }
+    }
     return new Promise<L>((resolve, reject) => {
       const waiter = this.#waiters.create(
         timeout,
@@ -120,17 +142,21 @@ export class Leasing<C extends PoolConnection, L extends object> {
         resolve,
         reject,
       );
-      // Fast path: an idle connection and nobody ahead; no timer needed.
-      if (this.#waiters.size === 0 && this.#mayLease()) {
-        const idle = this.#host.shared.takeIdle();
-        if (idle !== undefined) {
-          this.#handOut(idle, waiter);
-          return;
-        }
+      if (idle !== undefined) this.#handOut(idle, waiter);
+      else {
+        this.#waiters.push(waiter);
+        this.service();
       }
-      this.#waiters.push(waiter);
-      this.service();
     });
+  }
+
+  /**
+   * Whether a connection idle since its last use may have died quietly
+   * (idle longer than `healthCheckInterval`), so it is PINGed before use.
+   */
+  #checkDue(slot: Slot<C>, now: number): boolean {
+    const interval = this.#host.settings.healthCheckInterval;
+    return interval > 0 && now - slot.connection.lastUsedAt > interval;
   }
 
   /**
@@ -198,21 +224,30 @@ export class Leasing<C extends PoolConnection, L extends object> {
   }
 
   /** A connection closed while it was draining or leased. */
-  onClosed(was: Slot["state"]): void {
+  onClosed(slot: Slot<C>, was: Slot["state"]): void {
     if (was === "draining") this.#draining--;
-    if (was === "leased") this.#leaseEnded();
+    if (was === "leased") {
+      // Its lease may still be dropped unreleased: that is still a leak.
+      this.#leaks.commit(slot);
+      this.#leaseEnded();
+    }
+  }
+
+  /**
+   * A maintenance round: leases still out since the last one are handed
+   * to leak tracking (see {@linkcode LeakTracker.track}).
+   */
+  trackHeld(): void {
+    for (const slot of this.#host.slots()) this.#leaks.commit(slot);
   }
 
   #handOut(slot: Slot<C>, waiter: Waiter<L>): void {
     slot.state = "leased";
     this.#leased++;
     const settings = this.#host.settings;
-    const idleFor = Date.now() - slot.connection.lastUsedAt;
-    const interval = settings.healthCheckInterval;
-    if (interval > 0 && idleFor > interval) {
-      // Idle long enough that the socket may have died quietly: check it
-      // before the caller relies on it. On failure the caller waits on,
-      // within its own deadline.
+    if (this.#checkDue(slot, Date.now())) {
+      // Check it before the caller relies on it. On failure the caller
+      // waits on, within its own deadline.
       this.#waiters.arm(waiter);
       slot.connection.send(["PING"], undefined, {
         timeout: Math.min(settings.connectTimeout, settings.commandTimeout),
@@ -236,17 +271,22 @@ export class Leasing<C extends PoolConnection, L extends object> {
       this.#reuse(slot);
       return;
     }
-    slot.acquiredAt = Date.now();
-    slot.origin = waiter.origin;
+    this.#waiters.resolve(
+      waiter,
+      this.#lend(slot, waiter.origin, Date.now()),
+    );
+  }
+
+  /** Makes the lease of a slot just leased, and tracks it. */
+  #lend(slot: Slot<C>, origin: Error | undefined, now: number): L {
+    slot.acquiredAt = now;
+    slot.origin = origin;
     slot.longHoldReported = false;
     slot.onPush = undefined;
     const lease = this.#makeLease(this.#host.owner, slot);
-    // Tracked even with leakDetection off: a dropped lease's slot is
-    // reclaimed either way; the setting only decides whether its acquire
-    // stack is recorded.
     this.#leaks.track(lease, slot);
     this.#host.maintain();
-    this.#waiters.resolve(waiter, lease);
+    return lease;
   }
 
   /** A leased slot back from its lease, clean: the next waiter or shared. */
@@ -266,7 +306,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
 
   /** Returns a lease's connection, undoing the state it left. */
   release(slot: Slot<C>, lease: object, state: LeaseState): Promise<void> {
-    this.#leaks.untrack(lease);
+    this.#leaks.untrack(lease, slot);
     if (slot.state !== "leased") return DONE; // its connection closed meanwhile
     // Replies still on their way (commands not awaited, timed out, or the
     // handshake's) are waited for, so the next user gets only its own; a
@@ -307,7 +347,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
 
   /** Destroys a lease's connection instead of returning it. */
   destroy(slot: Slot, lease: object, error?: Error): void {
-    this.#leaks.untrack(lease);
+    this.#leaks.untrack(lease, slot);
     slot.connection.destroy(
       error ??
         new ClosedError("Cannot finish the command as its lease was destroyed"),
@@ -328,6 +368,9 @@ export class Leasing<C extends PoolConnection, L extends object> {
   /** Resolves once no connection is leased (for a graceful close). */
   released(): Promise<void> {
     if (this.#leased === 0) return Promise.resolve();
+    // No maintenance runs while closing: a lease dropped meanwhile must
+    // still be found, and end the wait.
+    this.trackHeld();
     return new Promise((resolve) => this.#released = resolve);
   }
 

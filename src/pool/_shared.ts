@@ -145,7 +145,8 @@ export class SharedConnections<C extends PoolConnection> {
     for (let i = slots.length - 1; i >= 0; i--) {
       const slot = slots[i];
       if (slot.connection.inFlight === 0) {
-        slots.splice(i, 1);
+        if (i === slots.length - 1) slots.pop();
+        else slots.splice(i, 1);
         return slot;
       }
     }
@@ -162,6 +163,7 @@ export class SharedConnections<C extends PoolConnection> {
 
   /** Sends queued commands to the connections. */
   flush(): void {
+    if (this.#queue.size === 0) return;
     const now = Date.now();
     const slots = this.#slots;
     while (this.#queue.size > 0 && slots.length > 0) {

@@ -61,8 +61,13 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   state: SlotState = "connecting";
   /** When the current lease was acquired, in epoch milliseconds. */
   acquiredAt = 0;
-  /** Made in the `acquire` call, when leak detection is on. */
+  /** Made in the `acquire` call, when it records its stack. */
   origin: Error | undefined;
+  /**
+   * The slot's lease, until leak tracking registers it (it waits for the
+   * next maintenance round, and most leases are released before).
+   */
+  unregistered: object | undefined;
   longHoldReported = false;
   /**
    * The pool's server moved (a Sentinel failover): this connection goes to

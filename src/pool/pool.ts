@@ -18,7 +18,6 @@ import type { CommandArg } from "../resp/encode.ts";
 import { countSlots, type PoolConnection, Slot } from "./_slot.ts";
 import { SharedConnections } from "./_shared.ts";
 import { Leasing } from "./_leasing.ts";
-import { callerStack } from "./_leaks.ts";
 import { maintain, maintenanceTick } from "./_maintenance.ts";
 import type { LeaseState } from "./_reset.ts";
 import type {
@@ -127,8 +126,8 @@ export class Pool<C extends PoolConnection, L extends object>
 
   /**
    * Whether a lease dropped without release is detected, reported and its
-   * connection reclaimed: false where the runtime has no
-   * `FinalizationRegistry`.
+   * connection reclaimed: false with `leakDetection: false` or where the
+   * runtime has no `FinalizationRegistry`.
    */
   get leakTracking(): boolean {
     return this.#leasing.leakTracking;
@@ -307,7 +306,7 @@ export class Pool<C extends PoolConnection, L extends object>
     if (was === "closed" || was === "connecting") return;
     this.#remove(slot);
     if (was === "shared" || was === "draining") this.#shared.remove(slot);
-    this.#leasing.onClosed(was);
+    this.#leasing.onClosed(slot, was);
     if (this.#closed) return;
     if (error !== undefined && !(error instanceof ClosedError)) {
       this.#emit("error", { error });
@@ -392,10 +391,11 @@ export class Pool<C extends PoolConnection, L extends object>
   #maintain(tick: number): void {
     this.#maintenanceTimer = undefined;
     if (this.#closed || this.#slots.size === 0) return;
+    this.#leasing.trackHeld();
     maintain(this.#slots, this.#settings, {
       longHold: (slot, heldMs) =>
         this.#emit("longhold", {
-          stack: slot.stack === undefined ? undefined : callerStack(slot.stack),
+          stack: this.#leasing.stackOf(slot as Slot<C>),
           heldMs,
         }),
       retire: (slot, reason) => {

@@ -14,6 +14,7 @@ import type { CommandArg } from "../resp/encode.ts";
 import type { RetryPolicy } from "../policy/retry.ts";
 import type { PoolConnection, Slot } from "./_slot.ts";
 import type { LeaseState } from "./_reset.ts";
+import type { LeakDetection } from "./_leaks.ts";
 
 /** Everything the pool needs to know, with defaults filled in. */
 export interface PoolSettings {
@@ -25,7 +26,8 @@ export interface PoolSettings {
   readonly idleTimeout: number;
   readonly maxLifetime: number;
   readonly healthCheckInterval: number;
-  readonly leakDetection: boolean;
+  /** Which leases are tracked and which record their acquire stack. */
+  readonly leakDetection: LeakDetection;
   readonly longHoldWarning: number;
   readonly maxQueued: number;
   readonly commandTimeout: number;

@@ -15,7 +15,7 @@ import {
 import type { ResolvedOptions } from "../options.ts";
 import { exponentialBackoff, type RetryPolicy } from "../policy/retry.ts";
 import { Pool, type PoolEmitter } from "../pool/pool.ts";
-import type { LeaseFactory } from "../pool/types.ts";
+import type { ConnectionFactory, LeaseFactory } from "../pool/types.ts";
 import { autoTransport } from "../transport/detect.ts";
 import { Tracing } from "../tracing/_spans.ts";
 
@@ -42,40 +42,48 @@ export function nodeAddress(options: ResolvedOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
 }
 
+/** What a node's pool is made with beyond its options. */
+export interface NodePoolExtras {
+  /**
+   * Where each new connection goes, when that can change (the master a
+   * Sentinel client follows); by default the options' host and port.
+   */
+  readonly where?: () => { host: string; port: number };
+  /**
+   * The client-side cache's tracker: each connection turns on key
+   * tracking, and its invalidations and its loss go to the tracker.
+   */
+  readonly tracker?: Tracker;
+}
+
 /**
- * Makes the pool of one node: its connections, leases and events.
+ * Makes the pool of one node, with the client-side cache's tracker (see
+ * {@linkcode NodePoolExtras}) and the options' `tracer` recording a span
+ * per connection opened.
  *
  * @param options The node's resolved options (host, port, auth, pool).
  * @param emit Receives the pool's events.
  * @param makeLease Makes what `acquire()` hands out.
- * @param extras `where` each new connection goes, when that can change
- * (the master a Sentinel client follows; by default the options' host and
- * port), and the client-side cache's `tracker`: each connection turns on
- * key tracking, and its invalidations and its loss go to the tracker.
+ * @param extras Where connections go and the cache's tracker.
  * @returns The pool; it opens no connection until one is needed.
  */
 export function createNodePool<L extends object>(
   options: ResolvedOptions,
   emit: PoolEmitter,
   makeLease: LeaseFactory<L>,
-  extras: {
-    readonly where?: () => { host: string; port: number };
-    readonly tracker?: Tracker;
-  } = {},
+  extras: NodePoolExtras = {},
 ): Pool<Connection, L> {
   const { where, tracker } = extras;
-  const transport = options.transport ?? autoTransport;
-  const settings = (): ConnectionSettings => {
-    const base = where === undefined ? options : { ...options, ...where() };
-    return tracker === undefined ? base : { ...base, tracking: true };
-  };
-  const open = tracker === undefined
-    ? (events: ConnectionEvents) =>
-      new Connection(settings(), transport, events)
-    : (events: ConnectionEvents) => {
+  const tracer = options.tracer;
+  const tracked = tracker === undefined
+    ? undefined
+    : (open: ConnectionFactory<Connection>): ConnectionFactory<Connection> =>
+    (
+      events,
+    ) => {
       // The tracker hears of invalidations before subscriptions do, and of
       // a lost connection before the pool moves its commands elsewhere.
-      const connection: Connection = new Connection(settings(), transport, {
+      const connection: Connection = open({
         ...events,
         push: (message) =>
           tracker.push(connection, message) || events.push?.(message),
@@ -86,6 +94,52 @@ export function createNodePool<L extends object>(
       });
       return connection;
     };
+  const traced = tracer === undefined
+    ? tracked
+    : (open: ConnectionFactory<Connection>) =>
+      new Tracing(tracer, options.db).connections(
+        tracked === undefined ? open : tracked(open),
+      );
+  return openNodePool(options, emit, makeLease, {
+    where,
+    tracking: tracker !== undefined,
+    connections: traced,
+  });
+}
+
+/**
+ * Makes the pool of one node: its connections, leases and events (the
+ * core client's; {@linkcode createNodePool} adds the cache's tracker and
+ * tracing).
+ *
+ * @param options The node's resolved options (host, port, auth, pool).
+ * @param emit Receives the pool's events.
+ * @param makeLease Makes what `acquire()` hands out.
+ * @param extras `where` connections go (see {@linkcode NodePoolExtras}),
+ * whether they turn on key `tracking` (and idle ones are PINGed so that a
+ * dead one is found), and a wrapper of the connection factory.
+ * @returns The pool; it opens no connection until one is needed.
+ */
+export function openNodePool<L extends object>(
+  options: ResolvedOptions,
+  emit: PoolEmitter,
+  makeLease: LeaseFactory<L>,
+  extras: {
+    readonly where?: () => { host: string; port: number };
+    readonly tracking?: boolean;
+    readonly connections?: (
+      open: ConnectionFactory<Connection>,
+    ) => ConnectionFactory<Connection>;
+  } = {},
+): Pool<Connection, L> {
+  const { where, tracking, connections } = extras;
+  const transport = options.transport ?? autoTransport;
+  const settings = (): ConnectionSettings => {
+    const base = where === undefined ? options : { ...options, ...where() };
+    return tracking ? { ...base, tracking: true } : base;
+  };
+  const open: ConnectionFactory<Connection> = (events: ConnectionEvents) =>
+    new Connection(settings(), transport, events);
   return new Pool<Connection, L>(
     {
       ...options.pool,
@@ -98,11 +152,9 @@ export function createNodePool<L extends object>(
       reconnect: reconnectPolicy(options),
       // With tracking, a silent connection would leave its cached replies
       // stale: idle shared connections are PINGed so a dead one is found.
-      probeInterval: tracker === undefined ? 0 : PROBE_INTERVAL,
+      probeInterval: tracking ? PROBE_INTERVAL : 0,
     },
-    options.tracer === undefined
-      ? open
-      : new Tracing(options.tracer, options.db).connections(open),
+    connections === undefined ? open : connections(open),
     makeLease,
     emit,
     nodeAddress(options),

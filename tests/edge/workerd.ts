@@ -1,6 +1,6 @@
 /**
- * respool on the real Cloudflare Workers runtime: a Worker built from
- * `mod.ts` runs on workerd (from the `miniflare` npm package) against the
+ * respool on the real Cloudflare Workers runtime: Workers built from
+ * `mod.ts` and from `core.ts` run on workerd (from the `miniflare` npm package) against the
  * suite's redis-server. Run by `deno task test:workerd` under Node 24:
  * miniflare is a Node library. The file is not named `*_test.ts` so that
  * `deno test tests/` and `bun test ./tests/` leave it to that task.
@@ -21,6 +21,7 @@ import { waitFor } from "../_util.ts";
 
 const T = { timeout: 60_000 };
 const WORKER = fileURLToPath(import.meta.resolve("./_worker.ts"));
+const CORE_WORKER = fileURLToPath(import.meta.resolve("./_core_worker.ts"));
 
 async function json(
   worker: RunningWorker,
@@ -257,6 +258,121 @@ describe("cloudflareTransport on workerd", () => {
         assert.ok(error, `${name} must be refused`);
         const text = JSON.stringify(error);
         assert.match(text, /Cloudflare Workers/, `${name}: ${text}`);
+      }
+    },
+  );
+});
+
+describe("The core entry on workerd", () => {
+  let server: RedisServer;
+  let built: WorkerBuild;
+  let worker: RunningWorker;
+  let observer: Client;
+
+  before(async () => {
+    [server, built] = await Promise.all([
+      startRedis(),
+      buildWorker(CORE_WORKER, { minify: true }),
+    ]);
+    worker = await startWorker(built, {
+      bindings: { REDIS_URL: server.url },
+    });
+    observer = createClient(server.url, { pool: { max: 1 } });
+  });
+
+  after(async () => {
+    await observer?.close();
+    await worker?.[Symbol.asyncDispose]();
+    built?.remove();
+    await server?.stop();
+  });
+
+  test(
+    "The core Worker bundle leaves out node:*, the typed methods, Sentinel, the cache, tracing and the key specs",
+    T,
+    () => {
+      const loaded = built.edgeModules.flatMap((m) => m.nodeImports);
+      assert.deepEqual(loaded, []);
+      const sources = new Map<string, number>();
+      for (const m of built.edgeModules) {
+        for (const [input, bytes] of Object.entries(m.inputs)) {
+          sources.set(input, (sources.get(input) ?? 0) + bytes);
+        }
+      }
+      const present = (pattern: RegExp) =>
+        [...sources].filter(([input, bytes]) =>
+          pattern.test(input) && bytes > 100
+        ).map(([input]) => input);
+      assert.deepEqual(
+        present(
+          /src\/(redis_commands|client|lease|_prefix|_client_base)\.ts$|src\/(sentinel|cache|tracing|pubsub|cluster)\/|src\/commands\/(table|_install|registry|lists|sets|streams)\.ts$|src\/batch\/(pipeline|transaction)\.ts$/,
+        ),
+        [],
+      );
+      // The command facts come without the rest of the registry's table
+      // (only its list of connection effects).
+      assert.ok(
+        (sources.get("src/commands/_registry_data.ts") ?? 0) < 200,
+        `${sources.get("src/commands/_registry_data.ts")} B of registry data`,
+      );
+      assert.ok(present(/src\/commands\/_facts_data\.ts$/).length === 1);
+      assert.ok(present(/src\/transport\/cloudflare\.ts$/).length === 1);
+      assert.ok(present(/src\/core\/client\.ts$/).length === 1);
+    },
+  );
+
+  test(
+    "CoreClient on workerd runs typed commands, a pipeline, a lease, the guards, an error reply and close()",
+    T,
+    async () => {
+      const report = await json(worker, "/tour");
+      assert.equal(report.runtime, "cloudflare");
+      assert.equal(report.leakTracking, true);
+      assert.equal(report.set, "OK");
+      assert.equal(report.incr, 42);
+      assert.equal(report.hset, 1);
+      assert.deepEqual(report.hgetall, { a: "1" });
+      assert.equal(report.raw, 2);
+      assert.deepEqual(report.pipeline, [43, true, "43"]);
+      assert.deepEqual(report.lease, { value: "in db 1", leased: 1 });
+      assert.equal(report.leasedAfter, 0);
+      assert.equal(report.db0, null);
+      const select = (report.select as { error: Record<string, unknown> })
+        .error;
+      assert.equal(select.name, "TypeError");
+      assert.match(select.message as string, /changes connection state/);
+      const blocking = (report.blocking as { error: Record<string, unknown> })
+        .error;
+      assert.equal(blocking.code, "TIMEOUT", JSON.stringify(blocking));
+      const reply = (report.replyError as { error: Record<string, unknown> })
+        .error;
+      assert.equal(reply.code, "REPLY");
+      assert.equal(reply.isReplyError, true);
+      assert.equal(report.stillWorks, "PONG");
+      const refused = (report.refusedOption as {
+        error: Record<string, unknown>;
+      }).error;
+      assert.equal(refused.name, "TypeError");
+      assert.match(
+        refused.message as string,
+        /import createClient from "@respool\/redis"/,
+      );
+      assert.equal(report.afterClose, 0);
+      const useAfterClose = (report.useAfterClose as {
+        error: Record<string, unknown>;
+      }).error;
+      assert.equal(useAfterClose.code, "CLOSED");
+    },
+  );
+
+  test(
+    "The core per-request pattern closes its connection before the response, every time",
+    T,
+    async () => {
+      await observer.del("core-edge:hits");
+      for (let i = 1; i <= 10; i++) {
+        assert.deepEqual(await json(worker, "/hit"), { hits: i });
+        assert.equal(await serverConnections(observer, "core-edge-hit"), 0);
       }
     },
   );
