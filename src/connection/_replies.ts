@@ -110,6 +110,9 @@ export class ReplyQueue {
     const timeout = options?.timeout;
     const signal = options?.signal;
     if (timeout === undefined && signal === undefined) {
+      // No deadline (0) with commandTimeout: Infinity; a timer armed for
+      // Infinity would fire at once, over and over.
+      if (this.#commandTimeout === Infinity) return;
       pending.deadline = pending.issuedAt + this.#commandTimeout;
       if (this.#timer === undefined) this.#armTimer(pending.deadline);
     } else {

@@ -21,6 +21,9 @@ export function commandName(args: readonly CommandArg[]): string {
 
 const textEncoder = new TextEncoder();
 
+/** A writer's first buffer: enough for a few commands, small when idle. */
+const INITIAL_SIZE = 256;
+
 /** Strings up to this many UTF-16 units are written byte by byte. */
 const SHORT_STRING = 64;
 /**
@@ -72,9 +75,10 @@ export class RespWriter {
   /**
    * Constructs a new instance.
    *
-   * @param initialSize The starting capacity in bytes.
+   * @param initialSize The starting capacity in bytes; it doubles as needed
+   * and is kept, so an idle connection holds only what its batches needed.
    */
-  constructor(initialSize = 16_384) {
+  constructor(initialSize = INITIAL_SIZE) {
     this.#buf = new Uint8Array(initialSize);
   }
 
@@ -160,7 +164,7 @@ export class RespWriter {
       : this.#buf.slice(0, this.#pos);
     this.#pos = 0;
     // A view of a buffer about to be dropped stays valid: it keeps it alive.
-    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(16_384);
+    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(INITIAL_SIZE);
     return bytes;
   }
 

@@ -14,7 +14,10 @@ import type {
 } from "./types.ts";
 import { takeQueued } from "./_join.ts";
 
-const READ_SIZE = 65_536;
+/** The read buffer of a new connection, in bytes. */
+const FIRST_READ_SIZE = 4_096;
+/** The largest read buffer, reached by connections that read a lot. */
+const MAX_READ_SIZE = 65_536;
 
 function toList(ca: string | string[] | undefined): string[] | undefined {
   return ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
@@ -156,13 +159,18 @@ class DenoSocket implements TransportSocket {
   }
 
   async #readLoop(): Promise<void> {
-    const buf = new Uint8Array(READ_SIZE);
+    // Small while the connection is idle or quiet; four times larger each
+    // time a read fills it, up to MAX_READ_SIZE.
+    let buf = new Uint8Array(FIRST_READ_SIZE);
     let failure: Error | undefined;
     try {
       while (true) {
         const n = await this.#conn.read(buf);
         if (n === null) break;
         this.#handlers.data(buf.subarray(0, n));
+        if (n === buf.length && buf.length < MAX_READ_SIZE) {
+          buf = new Uint8Array(buf.length * 4);
+        }
       }
     } catch (error) {
       // A read interrupted by our own close is a normal end, and so is a

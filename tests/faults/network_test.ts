@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import {
   ConnectionError,
   createClient,
@@ -466,6 +467,42 @@ describe("Faults from a scripted server", () => {
         assert.equal(resets, 1);
       } finally {
         await redis.close(500);
+        await fake.stop();
+      }
+    },
+  );
+
+  test(
+    "Client with commandTimeout: Infinity waits for a slow reply without arming a timer per millisecond",
+    T,
+    async () => {
+      // The server answers GET 400 ms late. Before the fix the reply queue
+      // armed setTimeout(fn, Infinity), which runtimes run at once (with a
+      // TimeoutOverflowWarning on Node and Bun), again and again.
+      const fake = await new ScriptedServer((args, socket) => {
+        if (args[0] !== "GET") return "+PONG\r\n";
+        setTimeout(() => socket.write(bulk("late")), 400);
+      }).start();
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.name);
+      process.on("warning", onWarning);
+      const redis = createClient(fake.url, {
+        commandTimeout: Infinity,
+        ...noRetryOptions(),
+      });
+      try {
+        assert.equal(await redis.ping(), "PONG");
+        const started = Date.now();
+        assert.equal(await redis.get("k"), "late");
+        assert.ok(Date.now() - started >= 350, "the reply came late");
+        await sleep(20);
+        assert.deepEqual(
+          warnings.filter((name) => name === "TimeoutOverflowWarning"),
+          [],
+        );
+      } finally {
+        process.off("warning", onWarning);
+        await redis.close(200);
         await fake.stop();
       }
     },
