@@ -1,15 +1,18 @@
 /**
  * The sections of bench/RESULTS.md rendered from the JSON files of the
  * benches `bench:report` does not run itself (cluster_results.json,
- * cache_results.json), after the report's own sections.
+ * cache_results.json, memory_results.json), after the report's own
+ * sections.
  */
 import { renderCacheSection } from "./_cache_render.ts";
 import { renderClusterSection } from "./_cluster_render.ts";
+import { renderMemorySection } from "./_memory_render.ts";
 
 /** The headings those sections start with, in their order. */
 export const JSON_SECTION_HEADINGS = [
   "## Redis Cluster",
   "## Client-side cache",
+  "## Memory",
 ];
 
 /**
@@ -20,7 +23,8 @@ export const JSON_SECTION_HEADINGS = [
  */
 export async function renderJsonSections(benchDir: string): Promise<string> {
   return await renderClusterSection(`${benchDir}cluster_results.json`) +
-    await renderCacheSection(`${benchDir}cache_results.json`);
+    await renderCacheSection(`${benchDir}cache_results.json`) +
+    await renderMemorySection(`${benchDir}memory_results.json`);
 }
 
 /**

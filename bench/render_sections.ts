@@ -1,10 +1,10 @@
 /**
  * `deno task bench:report:sections`: renders the sections of
  * bench/RESULTS.md that come from other benches' JSON files (Redis Cluster
- * from cluster_results.json, client-side cache from cache_results.json)
- * into the file as the last `bench:report` wrote it, without rerunning any
- * bench. `bench:report` renders the same sections when it rewrites the
- * file.
+ * from cluster_results.json, client-side cache from cache_results.json,
+ * memory from memory_results.json) into the file as the last
+ * `bench:report` wrote it, without rerunning any bench. `bench:report`
+ * renders the same sections when it rewrites the file.
  *
  * @module
  */
