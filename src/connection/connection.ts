@@ -412,7 +412,8 @@ export class Connection {
     if (this.#writer.length === 0 || this.#socket === undefined) return;
     this.#writtenSeq = this.#seq;
     const socket = this.#socket;
-    socket.write(this.#writer.take(socket.copiesWrites === true));
+    if (socket.copiesWrites !== true) socket.write(this.#writer.take());
+    else socket.write(this.#writer.buffer, this.#writer.clear());
   };
 
   #onData(chunk: Uint8Array): void {
@@ -490,7 +491,7 @@ export class Connection {
   #shutdown(error: Error | undefined): void {
     this.#state = "closed";
     this.#error = error;
-    this.#writer.take();
+    this.#writer.clear();
     this.#queue.failAll(error, this.#writtenSeq);
     this.#events.close?.(this, error);
     this.#resolveClosed();

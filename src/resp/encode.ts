@@ -151,21 +151,35 @@ export class RespWriter {
   }
 
   /**
-   * Returns the encoded bytes and empties the buffer.
+   * The writer's own buffer, whose first {@linkcode RespWriter.length}
+   * bytes are the encoded ones: for a socket that copies what it keeps
+   * (`copiesWrites`), followed by {@linkcode RespWriter.clear}.
+   */
+  get buffer(): Uint8Array {
+    return this.#buf;
+  }
+
+  /**
+   * Returns a copy of the encoded bytes and empties the buffer.
    *
-   * @param view Return a view of the writer's own buffer rather than a copy:
-   * valid only until the next write, for a socket that copies what it keeps
-   * (`copiesWrites`).
    * @returns The bytes written since the last call.
    */
-  take(view = false): Uint8Array {
-    const bytes = view
-      ? this.#buf.subarray(0, this.#pos)
-      : this.#buf.slice(0, this.#pos);
-    this.#pos = 0;
-    // A view of a buffer about to be dropped stays valid: it keeps it alive.
-    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(INITIAL_SIZE);
+  take(): Uint8Array {
+    const bytes = this.#buf.slice(0, this.#pos);
+    this.clear();
     return bytes;
+  }
+
+  /**
+   * Empties the buffer without copying what it held.
+   *
+   * @returns How many bytes it held.
+   */
+  clear(): number {
+    const length = this.#pos;
+    this.#pos = 0;
+    if (this.#buf.length > 1_048_576) this.#buf = new Uint8Array(INITIAL_SIZE);
+    return length;
   }
 
   #ensure(extra: number): void {

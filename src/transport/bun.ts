@@ -147,17 +147,17 @@ class BunSocket implements TransportSocket {
     this.#settle = Promise.withResolvers();
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.#closing || this.#closed || bytes.length === 0) return;
+  write(bytes: Uint8Array, length = bytes.length): void {
+    if (this.#closing || this.#closed || length === 0) return;
     if (this.#head < this.#queue.length) {
       // Older bytes still wait for `drain`; sending now would reorder.
-      this.#queue.push(bytes.slice());
+      this.#queue.push(bytes.slice(0, length));
       return;
     }
-    const written = this.#send(bytes);
-    if (written < bytes.length && !this.#closed) {
+    const written = this.#send(bytes, length);
+    if (written < length && !this.#closed) {
       // The caller reuses `bytes` (copiesWrites): keep a copy of the rest.
-      this.#queue.push(bytes.slice(Math.max(written, 0)));
+      this.#queue.push(bytes.slice(Math.max(written, 0), length));
     }
   }
 
@@ -172,9 +172,10 @@ class BunSocket implements TransportSocket {
   }
 
   /** Writes what the kernel takes now; -1 once the socket is gone. */
-  #send(bytes: Uint8Array): number {
+  #send(bytes: Uint8Array, length = bytes.length): number {
     try {
-      return this.#socket!.write(bytes);
+      // Bun's offset and length: no view to make per write.
+      return this.#socket!.write(bytes, 0, length);
     } catch (error) {
       this.#finish(error as Error);
       return -1;

@@ -89,7 +89,8 @@ class NodeSocket implements TransportSocket {
     socket.on("close", () => this.#finish(this.#error));
   }
 
-  write(bytes: Uint8Array): void {
+  write(bytes: Uint8Array, length?: number): void {
+    if (length !== undefined) bytes = bytes.subarray(0, length);
     if (this.#closing || this.#closed) return;
     try {
       this.#socket.write(bytes);

@@ -57,16 +57,17 @@ export interface TransportHandlers {
 /** An open socket. */
 export interface TransportSocket {
   /**
-   * Queues bytes to send. Never throws: a write failure closes the socket and
-   * is reported through {@linkcode TransportHandlers.close}. The transport
-   * takes ownership of `bytes`, unless it sets
+   * Queues bytes to send: the first `length` bytes of `bytes` (all of them
+   * when `length` is omitted). Never throws: a write failure closes the
+   * socket and is reported through {@linkcode TransportHandlers.close}. The
+   * transport takes ownership of `bytes`, unless it sets
    * {@linkcode TransportSocket.copiesWrites}.
    */
-  write(bytes: Uint8Array): void;
+  write(bytes: Uint8Array, length?: number): void;
   /**
    * Set when `write` keeps no reference to `bytes` once it returns (it
    * copies what the kernel did not take), so the caller may write from a
-   * buffer it reuses, without a copy per write.
+   * buffer it reuses, without a copy or a view per write.
    */
   readonly copiesWrites?: boolean;
   /** Sends what is queued, then closes gracefully. */
