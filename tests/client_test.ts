@@ -145,6 +145,36 @@ describe("Client against a real redis-server", () => {
   );
 
   test(
+    "Client.set() of an 8 MiB value and commands issued while it drains all arrive intact",
+    T,
+    async () => {
+      // The socket takes the large write in parts; the connection's write
+      // buffer is reused meanwhile for the commands of the next ticks.
+      const big = "0123456789abcdef".repeat(1 << 19);
+      const writes: Promise<unknown>[] = [redis.set("client:drain:big", big)];
+      for (let tick = 0; tick < 20; tick++) {
+        for (let i = 0; i < 10; i++) {
+          writes.push(redis.set(`client:drain:${tick}:${i}`, `v${tick}:${i}`));
+        }
+        await Promise.resolve();
+      }
+      await Promise.all(writes);
+      assert.equal(await redis.get("client:drain:big"), big);
+      for (let tick = 0; tick < 20; tick++) {
+        assert.deepEqual(
+          await redis.mget(
+            ...Array.from(
+              { length: 10 },
+              (_, i) => `client:drain:${tick}:${i}`,
+            ),
+          ),
+          Array.from({ length: 10 }, (_, i) => `v${tick}:${i}`),
+        );
+      }
+    },
+  );
+
+  test(
     "Client.set() encodes strings of every length as TextEncoder does, lone surrogates as U+FFFD",
     T,
     async () => {
