@@ -15,7 +15,7 @@ import type {
 import { takeQueued } from "./_join.ts";
 
 /** The read buffer of a new connection, in bytes. */
-const FIRST_READ_SIZE = 4_096;
+const FIRST_READ_SIZE = 1_024;
 /** The largest read buffer, reached by connections that read a lot. */
 const MAX_READ_SIZE = 65_536;
 
