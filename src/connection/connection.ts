@@ -411,9 +411,9 @@ export class Connection {
     this.#flushScheduled = false;
     if (this.#writer.length === 0 || this.#socket === undefined) return;
     this.#writtenSeq = this.#seq;
-    const socket = this.#socket;
-    if (socket.copiesWrites !== true) socket.write(this.#writer.take());
-    else socket.write(this.#writer.buffer, this.#writer.clear());
+    const writeCopy = this.#socket.writeCopy;
+    if (writeCopy === undefined) this.#socket.write(this.#writer.take());
+    else writeCopy(this.#writer.buffer, this.#writer.clear());
   };
 
   #onData(chunk: Uint8Array): void {

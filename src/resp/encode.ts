@@ -153,7 +153,7 @@ export class RespWriter {
   /**
    * The writer's own buffer, whose first {@linkcode RespWriter.length}
    * bytes are the encoded ones: for a socket that copies what it keeps
-   * (`copiesWrites`), followed by {@linkcode RespWriter.clear}.
+   * (`writeCopy`), followed by {@linkcode RespWriter.clear}.
    */
   get buffer(): Uint8Array {
     return this.#buf;

@@ -62,8 +62,6 @@ function describeTarget(options: TransportConnectOptions): string {
 class BunSocket implements TransportSocket {
   readonly decodeUtf8 = decodeUtf8;
   readonly encodeUtf8Into = encodeUtf8Into;
-  /** `Bun.Socket.write` never buffers: what it did not take is copied here. */
-  readonly copiesWrites = true;
   /** One handler object for every socket; each finds its state in `data`. */
   static readonly #events: Bun.SocketHandler<BunSocket, "uint8array"> = {
     binaryType: "uint8array",
@@ -147,17 +145,29 @@ class BunSocket implements TransportSocket {
     this.#settle = Promise.withResolvers();
   }
 
-  write(bytes: Uint8Array, length = bytes.length): void {
+  write(bytes: Uint8Array): void {
+    this.#write(bytes, bytes.length, true);
+  }
+
+  /** `Bun.Socket.write` never buffers: what it did not take is copied. */
+  readonly writeCopy = (bytes: Uint8Array, length: number): void => {
+    this.#write(bytes, length, false);
+  };
+
+  /** Sends what the kernel takes now and queues the rest for `drain`. */
+  #write(bytes: Uint8Array, length: number, owned: boolean): void {
     if (this.#closing || this.#closed || length === 0) return;
     if (this.#head < this.#queue.length) {
       // Older bytes still wait for `drain`; sending now would reorder.
-      this.#queue.push(bytes.slice(0, length));
+      this.#queue.push(owned ? bytes : bytes.slice(0, length));
       return;
     }
     const written = this.#send(bytes, length);
     if (written < length && !this.#closed) {
-      // The caller reuses `bytes` (copiesWrites): keep a copy of the rest.
-      this.#queue.push(bytes.slice(Math.max(written, 0), length));
+      const from = Math.max(written, 0);
+      this.#queue.push(
+        owned ? bytes.subarray(from) : bytes.slice(from, length),
+      );
     }
   }
 

@@ -89,8 +89,7 @@ class CloudflareSocket implements TransportSocket {
     this.#readLoop();
   }
 
-  write(bytes: Uint8Array, length?: number): void {
-    if (length !== undefined) bytes = bytes.subarray(0, length);
+  write(bytes: Uint8Array): void {
     if (this.#closed || this.#closing || bytes.length === 0) return;
     if (this.#writing) {
       this.#queue.push(bytes);

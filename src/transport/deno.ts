@@ -110,8 +110,7 @@ class DenoSocket implements TransportSocket {
     this.#readLoop();
   }
 
-  write(bytes: Uint8Array, length?: number): void {
-    if (length !== undefined) bytes = bytes.subarray(0, length);
+  write(bytes: Uint8Array): void {
     if (this.#closed || this.#closing) return;
     if (this.#writing) {
       this.#queue.push(bytes);

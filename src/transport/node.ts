@@ -89,8 +89,7 @@ class NodeSocket implements TransportSocket {
     socket.on("close", () => this.#finish(this.#error));
   }
 
-  write(bytes: Uint8Array, length?: number): void {
-    if (length !== undefined) bytes = bytes.subarray(0, length);
+  write(bytes: Uint8Array): void {
     if (this.#closing || this.#closed) return;
     try {
       this.#socket.write(bytes);

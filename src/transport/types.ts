@@ -57,19 +57,18 @@ export interface TransportHandlers {
 /** An open socket. */
 export interface TransportSocket {
   /**
-   * Queues bytes to send: the first `length` bytes of `bytes` (all of them
-   * when `length` is omitted). Never throws: a write failure closes the
-   * socket and is reported through {@linkcode TransportHandlers.close}. The
-   * transport takes ownership of `bytes`, unless it sets
-   * {@linkcode TransportSocket.copiesWrites}.
+   * Queues bytes to send. Never throws: a write failure closes the socket and
+   * is reported through {@linkcode TransportHandlers.close}. The transport
+   * takes ownership of `bytes`.
    */
-  write(bytes: Uint8Array, length?: number): void;
+  write(bytes: Uint8Array): void;
   /**
-   * Set when `write` keeps no reference to `bytes` once it returns (it
-   * copies what the kernel did not take), so the caller may write from a
-   * buffer it reuses, without a copy or a view per write.
+   * Sends the first `length` bytes of `bytes` and keeps no reference to
+   * them once it returns (it copies what the kernel did not take), so the
+   * caller may reuse the buffer without a copy or a view per write.
+   * Offered by transports that can do it cheaply; otherwise `write`.
    */
-  readonly copiesWrites?: boolean;
+  readonly writeCopy?: (bytes: Uint8Array, length: number) => void;
   /** Sends what is queued, then closes gracefully. */
   close(): void;
   /** Closes at once, dropping what is queued. */
