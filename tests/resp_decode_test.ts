@@ -285,6 +285,22 @@ describe("Decoder RESP3 types", () => {
     assert.deepEqual(val, new Set([true]));
   });
 
+  test("Decoder.flat returns maps as flat arrays of keys and values, and leaves pushes as they are", () => {
+    const h = harness();
+    h.decoder.flat = true;
+    h.decoder.feed(utf8(
+      "%2\r\n$1\r\na\r\n%1\r\n+x\r\n:1\r\n$1\r\nb\r\n%0\r\n" +
+        ">2\r\n$7\r\nmessage\r\n%1\r\n+k\r\n+v\r\n",
+    ));
+    assert.deepEqual(h.events, [
+      ["reply", ["a", ["x", 1], "b", []]],
+      ["push", ["message", new Map([["k", "v"]])]],
+    ]);
+    h.decoder.flat = false;
+    h.decoder.feed(utf8("%1\r\n+a\r\n:1\r\n"));
+    assert.deepEqual(h.replies()[1], new Map([["a", 1]]));
+  });
+
   test("Decoder.feed() decodes map keys to the same strings when many keys share the key cache's slots", () => {
     // 3,000 distinct short keys (ASCII, multi-byte, invalid UTF-8, at and
     // past the cached length) over 1,024 slots: every slot is contended, so

@@ -101,10 +101,7 @@ export class ReplyQueue {
 
   /** Adds an entry written (or about to be) and guards its deadline. */
   add(pending: Pending): void {
-    if (this.#queue.size === 0) {
-      this.decoder.bytes = pending.bytes;
-      this.decoder.flat = pending.flat;
-    }
+    if (this.#queue.size === 0) this.#readFor(pending);
     this.#queue.push(pending);
     const options = pending.options;
     const timeout = options?.timeout;
@@ -265,15 +262,20 @@ export class ReplyQueue {
   #shiftHead(): void {
     this.#queue.shift();
     const next = this.#queue.peek();
+    this.#readFor(next);
     if (next === undefined) {
-      this.decoder.bytes = this.idleBytes;
-      this.decoder.flat = false;
       this.#events.idle?.();
       this.#settleDrained();
-    } else {
-      this.decoder.bytes = next.bytes;
-      this.decoder.flat = next.flat;
     }
+  }
+
+  /**
+   * Sets how the decoder reads the next reply: as `entry` expects it, or,
+   * with no entry waiting, as pub/sub messages.
+   */
+  #readFor(entry: Pending | undefined): void {
+    this.decoder.bytes = entry === undefined ? this.idleBytes : entry.bytes;
+    this.decoder.flat = entry !== undefined && entry.flat;
   }
 
   /**

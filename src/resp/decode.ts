@@ -459,9 +459,7 @@ export class Decoder {
     }
     return this.#frameBytes
       ? buf.slice(start, end)
-      : this.decodeUtf8 !== undefined
-      ? this.decodeUtf8(buf, start, end)
-      : decodeText(buf, start, end);
+      : (this.decodeUtf8 ?? decodeText)(buf, start, end);
   }
 
   #findCR(buf: Uint8Array, from: number, end: number): number {
