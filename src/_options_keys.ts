@@ -37,34 +37,6 @@ const POOL_KEYS = {
   longHoldWarning: true,
 } satisfies KnownKeys<PoolOptions>;
 
-/**
- * The names of the client options: an options object with any other key is
- * refused (see {@linkcode checkOptionKeys}).
- */
-export const CLIENT_OPTION_KEYS = {
-  sentinel: true,
-  host: true,
-  port: true,
-  path: true,
-  username: true,
-  password: true,
-  db: true,
-  tls: true,
-  protocol: true,
-  name: true,
-  connectTimeout: true,
-  commandTimeout: true,
-  maxQueued: true,
-  pool: true,
-  retry: true,
-  reconnect: true,
-  transport: true,
-  limits: true,
-  cache: true,
-  keyPrefix: true,
-  tracer: true,
-} satisfies KnownKeys<ClientOptions>;
-
 /** The options only the full client serves. */
 export type FullOnlyName = Exclude<
   keyof ClientOptions,
@@ -102,6 +74,16 @@ export const CORE_OPTION_KEYS = {
   transport: true,
   limits: true,
 } satisfies KnownKeys<CoreClientOptions>;
+
+/**
+ * The names of the client options: the core client's and those only the
+ * full client serves. An options object with any other key is refused (see
+ * {@linkcode checkOptionKeys}).
+ */
+export const CLIENT_OPTION_KEYS = {
+  ...CORE_OPTION_KEYS,
+  ...FULL_ONLY_NAMES,
+} satisfies KnownKeys<ClientOptions>;
 
 // Declared in the transport, decoder and cache layers; listed here, where
 // they are checked, and kept in step by the type checker.
