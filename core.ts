@@ -44,6 +44,7 @@ export {
 } from "./src/core/client.ts";
 export { CoreLease } from "./src/core/lease.ts";
 export { CoreCommands, type SendOptions } from "./src/core/commands.ts";
+export type { CommandBase } from "./src/_command_base.ts";
 export {
   CorePipeline,
   type ExecOptions,

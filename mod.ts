@@ -118,6 +118,7 @@ export {
   RedisCommands,
   type SendOptions,
 } from "./src/redis_commands.ts";
+export type { CommandBase } from "./src/_command_base.ts";
 export type { BytesReplies } from "./src/commands/bytes.ts";
 export type { CommandTable } from "./src/commands/table.ts";
 export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";

@@ -13,7 +13,8 @@ import type { CommandOptions } from "./connection/connection.ts";
 import type { Command, RedisKey } from "./commands/_command.ts";
 import type { CommandTable } from "./commands/table.ts";
 import { installCommands } from "./commands/_install.ts";
-import { BATCH, PREFIX, RUN, sendArgs, SHARED } from "./_executor.ts";
+import { BATCH, PREFIX, RUN, SHARED } from "./_executor.ts";
+import { CommandBase } from "./_command_base.ts";
 import type { KeyPrefix } from "./_prefix.ts";
 import { Pipeline } from "./batch/pipeline.ts";
 import { Transaction } from "./batch/transaction.ts";
@@ -112,71 +113,7 @@ export interface RedisCommands extends AsyncCommands {}
  * The command methods of clients and leases: `send()` for any command, and a
  * typed method for each command in the builder table.
  */
-export abstract class RedisCommands {
-  /** Whether commands go over the client's shared connections. */
-  get [SHARED](): boolean {
-    return false;
-  }
-
-  /** The `keyPrefix` commands get, if any.
-   *
-   * @ignore
-   */
-  get [PREFIX](): KeyPrefix | undefined {
-    return undefined;
-  }
-
-  /**
-   * Runs one built command.
-   *
-   * @param command The command and its reply mapper.
-   * @param options Per-call options.
-   * @returns The mapped reply.
-   */
-  abstract [RUN]<T>(
-    command: Command<T>,
-    options?: CommandOptions,
-  ): Promise<T>;
-
-  /**
-   * Sends built commands as one unit on one connection: one write, nothing
-   * from other callers between them, one timeout and one retry.
-   *
-   * @param commands The commands, in order.
-   * @param options A timeout and a signal for the whole unit.
-   * @returns The raw replies in order (server errors as values).
-   */
-  abstract [BATCH](
-    commands: readonly Command<unknown>[],
-    options?: CommandOptions,
-  ): Promise<RespValue[]>;
-
-  /**
-   * Sends any command and returns the server's reply as decoded.
-   *
-   * @example Sending a command that has no typed method
-   * ```ts ignore
-   * const length = await redis.send(["STRLEN", "greeting"]);
-   * const raw = await redis.send(["GET", "greeting"], { bytes: true }); // Uint8Array
-   * ```
-   *
-   * @param args The command name and its arguments.
-   * @param options `bytes: true` returns bulk strings as `Uint8Array`; also a
-   * per-call `timeout` and `signal`.
-   * @returns The reply: strings, numbers, arrays, `Map`s (RESP3 maps), `Set`s
-   * (RESP3 sets), `null`, or bytes. Under RESP2 the same commands answer
-   * with flat arrays instead of maps and sets; `flat: true` gives those
-   * shapes under RESP3 too (see {@linkcode SendOptions.flat} for what
-   * still differs).
-   * @throws {ReplyError} When the server answers with an error.
-   */
-  send(
-    args: readonly CommandArg[],
-    options?: SendOptions,
-  ): Promise<RespValue> {
-    return sendArgs(this, args, options);
-  }
-
+export abstract class RedisCommands extends CommandBase {
   /**
    * Starts a pipeline: commands queued locally, sent in one write by
    * `exec()`, which resolves to every result (or error) in order. On the

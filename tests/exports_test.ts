@@ -130,6 +130,7 @@ const EXPORTED: string[] = [
   "ClusterStats",
   "Command",
   "CommandArg",
+  "CommandBase",
   "CommandOptions",
   "CommandSender",
   "CommandTable",

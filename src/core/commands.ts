@@ -5,12 +5,11 @@
  * @module
  */
 
-import type { RespValue } from "../resp/decode.ts";
-import type { CommandArg } from "../resp/encode.ts";
 import type { CommandOptions } from "../connection/connection.ts";
 import type { Command } from "../commands/_command.ts";
 import type { SendOptions } from "../commands/scan.ts";
-import { BATCH, checkCommand, RUN, sendArgs, SHARED } from "../_executor.ts";
+import { checkCommand, RUN, SHARED } from "../_executor.ts";
+import { CommandBase } from "../_command_base.ts";
 import { CorePipeline } from "../batch/core_pipeline.ts";
 
 export type { SendOptions };
@@ -20,60 +19,7 @@ export type { SendOptions };
  * command, `run()` for one built by a command family (`strings.get("k")`),
  * and pipelines of both.
  */
-export abstract class CoreCommands {
-  /**
-   * Whether commands go over the client's shared connections.
-   *
-   * @ignore
-   */
-  get [SHARED](): boolean {
-    return false;
-  }
-
-  /**
-   * Runs one built command.
-   *
-   * @ignore
-   */
-  abstract [RUN]<T>(
-    command: Command<T>,
-    options?: CommandOptions,
-  ): Promise<T>;
-
-  /**
-   * Sends built commands as one unit on one connection.
-   *
-   * @ignore
-   */
-  abstract [BATCH](
-    commands: readonly Command<unknown>[],
-    options?: CommandOptions,
-  ): Promise<RespValue[]>;
-
-  /**
-   * Sends any command and returns the server's reply as decoded.
-   *
-   * @example Sending a raw command
-   * ```ts ignore
-   * const length = await redis.send(["STRLEN", "greeting"]);
-   * const raw = await redis.send(["GET", "greeting"], { bytes: true }); // Uint8Array
-   * ```
-   *
-   * @param args The command name and its arguments.
-   * @param options `bytes: true` returns bulk strings as `Uint8Array`;
-   * `flat: true` returns RESP3's maps and sets in RESP2's shapes; also a
-   * per-call `timeout` and `signal`.
-   * @returns The reply: strings, numbers, arrays, `Map`s (RESP3 maps),
-   * `Set`s (RESP3 sets), `null`, or bytes.
-   * @throws {ReplyError} When the server answers with an error.
-   */
-  send(
-    args: readonly CommandArg[],
-    options?: SendOptions,
-  ): Promise<RespValue> {
-    return sendArgs(this, args, options);
-  }
-
+export abstract class CoreCommands extends CommandBase {
   /**
    * Runs a command built by a command family and returns its typed reply.
    *
