@@ -5,6 +5,8 @@
  * report does not rerun it).
  */
 
+import { readRuntimeResults } from "./_meta.ts";
+
 interface Latency {
   method?: string;
   batches: number;
@@ -84,18 +86,8 @@ function latencyRow(label: string, l: Latency, seq?: number): string {
  * @param file Where the cache bench wrote its figures.
  * @returns Markdown.
  */
-export async function renderCacheSection(file: string): Promise<string> {
-  let runs: Record<string, CacheRun>;
-  try {
-    runs = JSON.parse(await Deno.readTextFile(file));
-  } catch {
-    return "";
-  }
-  const list = ["deno", "bun"].map((name) => runs[name]).filter(Boolean)
-    .concat(
-      Object.entries(runs).filter(([name]) => name !== "deno" && name !== "bun")
-        .map(([, run]) => run),
-    );
+export function renderCacheSection(file: string): string {
+  const list = readRuntimeResults<CacheRun>(file);
   if (list.length === 0) return "";
   const first = list[0];
   const { goals, settings } = first;

@@ -7,6 +7,8 @@
  * import time.
  */
 
+import { readRuntimeResults } from "./_meta.ts";
+
 /** Issue 17's goals. */
 export const GOALS = {
   /** respool's bytes (heap) ÷ the best peer's, per idle connection and per in-flight command. */
@@ -194,18 +196,8 @@ function table(
  * @param file Where the memory bench wrote its figures.
  * @returns Markdown.
  */
-export async function renderMemorySection(file: string): Promise<string> {
-  let runs: Record<string, MemoryRun>;
-  try {
-    runs = JSON.parse(await Deno.readTextFile(file));
-  } catch {
-    return "";
-  }
-  const list = ["deno", "bun"].map((name) => runs[name]).filter(Boolean)
-    .concat(
-      Object.entries(runs).filter(([name]) => name !== "deno" && name !== "bun")
-        .map(([, run]) => run),
-    );
+export function renderMemorySection(file: string): string {
+  const list = readRuntimeResults<MemoryRun>(file);
   if (list.length === 0) return "";
   const { settings } = list[0];
   const n = settings.connections;

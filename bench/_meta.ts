@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 
@@ -85,4 +85,54 @@ export function packageVersion(name: string): string {
   } catch {
     return "unknown";
   }
+}
+
+/**
+ * Stores one runtime's results in a JSON file that keeps each runtime's
+ * last run under its name (what the RESULTS.md sections are rendered
+ * from).
+ *
+ * @param file The results file.
+ * @param runtimeName The key to store them under (`deno`, `bun`).
+ * @param entry The results.
+ */
+export function saveRuntimeResults(
+  file: string,
+  runtimeName: string,
+  entry: unknown,
+): void {
+  let all: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      all = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      all = {};
+    }
+  }
+  all[runtimeName] = entry;
+  writeFileSync(file, JSON.stringify(all, null, 2) + "\n");
+  console.log(`\nwrote ${runtimeName} results to ${file}`);
+}
+
+/**
+ * The runs of a results file written by {@linkcode saveRuntimeResults}:
+ * Deno's, then Bun's, then any other; none when the file is missing or
+ * unreadable.
+ *
+ * @param file The results file.
+ * @returns The runs, in that order.
+ */
+export function readRuntimeResults<T>(file: string): T[] {
+  let runs: Record<string, T>;
+  try {
+    runs = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return [];
+  }
+  return ["deno", "bun"].filter((name) => name in runs)
+    .map((name) => runs[name])
+    .concat(
+      Object.entries(runs).filter(([name]) => name !== "deno" && name !== "bun")
+        .map(([, run]) => run),
+    );
 }

@@ -23,8 +23,8 @@ export const JSON_SECTION_HEADINGS = [
  */
 export async function renderJsonSections(benchDir: string): Promise<string> {
   return await renderClusterSection(`${benchDir}cluster_results.json`) +
-    await renderCacheSection(`${benchDir}cache_results.json`) +
-    await renderMemorySection(`${benchDir}memory_results.json`);
+    renderCacheSection(`${benchDir}cache_results.json`) +
+    renderMemorySection(`${benchDir}memory_results.json`);
 }
 
 /**

@@ -45,7 +45,6 @@
  *
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -53,7 +52,13 @@ import { type Client, createClient } from "../mod.ts";
 import { type RedisServer, startRedis } from "../tests/_redis.ts";
 import { median } from "./_harness.ts";
 import { describePinning, pinSelf, pinServer } from "./_pin.ts";
-import { env, redisVersion, respoolVersion, runtime } from "./_meta.ts";
+import {
+  env,
+  redisVersion,
+  respoolVersion,
+  runtime,
+  saveRuntimeResults,
+} from "./_meta.ts";
 
 /** Issue 15's goals. */
 export const GOALS = {
@@ -539,17 +544,7 @@ async function main(): Promise<void> {
       },
       cacheStats: final,
     };
-    let all: Record<string, unknown> = {};
-    if (existsSync(RESULTS_FILE)) {
-      try {
-        all = JSON.parse(readFileSync(RESULTS_FILE, "utf8"));
-      } catch {
-        all = {};
-      }
-    }
-    all[runtimeName] = entry;
-    writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + "\n");
-    console.log(`\nwrote ${runtimeName} results to ${RESULTS_FILE}`);
+    saveRuntimeResults(RESULTS_FILE, runtimeName, entry);
   } finally {
     await Promise.allSettled([on.close(), off.close(), solo.close()]);
     await stopServer();

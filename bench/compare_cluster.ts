@@ -33,7 +33,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -58,6 +58,7 @@ import {
   packageVersion,
   redisVersion,
   runtime,
+  saveRuntimeResults,
 } from "./_meta.ts";
 
 /** respool's goal, as a ratio to the fastest peer, per runtime. */
@@ -473,17 +474,7 @@ function report(run: Run): void {
       error: c.error,
     })),
   };
-  let all: Record<string, unknown> = {};
-  if (existsSync(RESULTS_FILE)) {
-    try {
-      all = JSON.parse(readFileSync(RESULTS_FILE, "utf8"));
-    } catch {
-      all = {};
-    }
-  }
-  all[run.runtimeName] = entry;
-  writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + "\n");
-  console.log(`\nwrote ${run.runtimeName} results to ${RESULTS_FILE}`);
+  saveRuntimeResults(RESULTS_FILE, run.runtimeName, entry);
 }
 
 let failed = false;

@@ -69,7 +69,6 @@
  *
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { Redis as IORedis } from "ioredis";
@@ -83,6 +82,7 @@ import {
   redisVersion,
   respoolVersion,
   runtime,
+  saveRuntimeResults,
 } from "./_meta.ts";
 import { GOALS, type MemoryFigure, type MemoryRun } from "./_memory_render.ts";
 
@@ -820,17 +820,7 @@ async function main(): Promise<void> {
       inFlight: { get: figures(get), set: figures(set) },
       heap,
     };
-    let all: Record<string, unknown> = {};
-    if (existsSync(RESULTS_FILE)) {
-      try {
-        all = JSON.parse(readFileSync(RESULTS_FILE, "utf8"));
-      } catch {
-        all = {};
-      }
-    }
-    all[runtimeName] = entry;
-    writeFileSync(RESULTS_FILE, JSON.stringify(all, null, 2) + "\n");
-    console.log(`\nwrote ${runtimeName} results to ${RESULTS_FILE}`);
+    saveRuntimeResults(RESULTS_FILE, runtimeName, entry);
   } finally {
     await stop();
   }
