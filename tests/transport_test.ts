@@ -281,6 +281,46 @@ function suite(name: string, load: () => Promise<Transport>): void {
     );
 
     test(
+      `${label}.writeCopy() (Bun's) sends the bytes as they were when called, though the caller overwrites its buffer at once`,
+      T,
+      async () => {
+        const [socket, probe] = await open();
+        // Only Bun's socket writes without buffering, so only it offers
+        // writeCopy; the others take ownership through write().
+        assert.equal(socket.writeCopy !== undefined, name === "bun");
+        if (socket.writeCopy !== undefined) {
+          const key = `copy:${name}`;
+          const value = new Uint8Array(32 << 20);
+          for (let i = 0; i < value.length; i++) value[i] = i % 251;
+          const command = concat([
+            encoder.encode(
+              `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n`,
+            ),
+            value,
+            encoder.encode("\r\n"),
+          ]);
+          // More than the kernel takes at once: the rest waits for drain.
+          const reused = new Uint8Array(command.length + 16);
+          reused.set(command);
+          socket.writeCopy(reused, command.length);
+          reused.fill(0x2a);
+          socket.write(resp("GET", key));
+          const head = `+OK\r\n$${value.length}\r\n`;
+          const all = await probe.bytes(head.length + value.length + 2);
+          assert.equal(decoder.decode(all.subarray(0, head.length)), head);
+          assert.ok(
+            sameBytes(
+              all.subarray(head.length, head.length + value.length),
+              value,
+            ),
+            "the value as it was when writeCopy was called",
+          );
+        }
+        await closeAndWait(socket, probe);
+      },
+    );
+
+    test(
       `${label}.write() keeps the order of many small writes`,
       T,
       async () => {
