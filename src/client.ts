@@ -346,6 +346,7 @@ export class Client extends ClientBase<ClientEventMap> {
    */
   close(timeout = 5_000): Promise<void> {
     this.#closing ??= (async () => {
+      this.#cache?.answerWaiting();
       // Subscriptions would hold their leases until the timeout: end them.
       await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
       this.#subscriptions.clear();

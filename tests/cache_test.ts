@@ -526,6 +526,71 @@ describe("Client-side cache", () => {
     },
   );
 
+  /**
+   * Starts a caller whose reads all hit, for at most 5 s, and calls `then`
+   * from a timer 50 ms later: hits settle without I/O, so by then the
+   * cache has made reads wait for the next turn of the event loop.
+   */
+  async function whileHitsSpin<T>(
+    redis: Client,
+    then: () => Promise<T>,
+  ): Promise<{ value: T; waited: number; spins: number }> {
+    await admin.set("c:spin", "s");
+    await redis.get("c:spin");
+    let spinning = true;
+    let spins = 0;
+    const deadline = Date.now() + 5_000;
+    const spinner = (async () => {
+      while (spinning && Date.now() < deadline) {
+        await redis.get("c:spin").catch(() => {});
+        spins++;
+      }
+    })();
+    await sleep(50);
+    const started = Date.now();
+    try {
+      const value = await then();
+      return { value, waited: Date.now() - started, spins };
+    } finally {
+      spinning = false;
+      await spinner;
+    }
+  }
+
+  test(
+    "a read that waits for its turn is answered on the next one, however fast another caller's hits come",
+    T,
+    async () => {
+      await using redis = createClient(server.url, { cache: true });
+      await admin.set("c:turn", "t");
+      await redis.get("c:turn");
+      const { value, waited, spins } = await whileHitsSpin(
+        redis,
+        () => redis.get("c:turn"),
+      );
+      assert.equal(value, "t");
+      assert.ok(spins > 100, `${spins} hits meanwhile`);
+      assert.ok(waited < 1_000, `waited ${waited} ms`);
+    },
+  );
+
+  test(
+    "close() answers the reads waiting for their turn, as replies in flight",
+    T,
+    async () => {
+      const redis = createClient(server.url, { cache: true });
+      const { value, waited } = await whileHitsSpin(redis, () => {
+        const read = redis.get("c:turn").then(
+          (v) => ({ v }),
+          (error: Error) => ({ error }),
+        );
+        return Promise.all([read, redis.close()]).then(([r]) => r);
+      });
+      assert.ok(waited < 1_000, `waited ${waited} ms`);
+      assert.deepEqual(value, { v: "t" });
+    },
+  );
+
   test(
     "a server restart drops every entry: a write after it is seen",
     T,

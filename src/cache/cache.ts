@@ -94,6 +94,11 @@ export class ClientCache implements Tracker {
   #now = 0;
   #turnReads = 0;
   #over = false;
+  /**
+   * Reads that came past the turn's budget, answered first thing on the
+   * next turn, in the order they came, before any read that comes then.
+   */
+  #waiting: (() => void)[] = [];
 
   /**
    * @param settings Bounds and ttl.
@@ -137,8 +142,15 @@ export class ClientCache implements Tracker {
       if (!this.#busy()) {
         return this.#read(command, plan.spec!, options, send);
       }
-      return new Promise<void>((resolve) => nextTurn(resolve))
-        .then(() => this.run(command, options, send));
+      return new Promise<T>((resolve, reject) => {
+        this.#waiting.push(() => {
+          try {
+            resolve(this.#read(command, plan.spec!, options, send));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
     }
     if (plan.kind !== WRITE) return send(command, options);
     const keys = writtenKeys(plan.spec!, command.args);
@@ -226,7 +238,9 @@ export class ClientCache implements Tracker {
    * Whether reads have kept the event loop from turning for too long. Hits
    * settle without I/O, so a loop of them would never let invalidations
    * (or anything else) in: past {@linkcode TURN_MS}, reads wait for the
-   * next macrotask.
+   * next macrotask. There they are answered before any other read, so a
+   * caller whose hits keep coming cannot keep another's read waiting turn
+   * after turn.
    */
   #busy(): boolean {
     if (this.#turnTimer === undefined) {
@@ -244,14 +258,31 @@ export class ClientCache implements Tracker {
   readonly #turned = (): void => {
     this.#turnTimer = undefined;
     this.#over = false;
+    this.answerWaiting();
   };
+
+  /**
+   * Answers the reads waiting for their turn, in the order they came: on
+   * the next turn, or at once when the client starts to close (they were
+   * issued before, so they are answered as replies in flight are).
+   */
+  answerWaiting(): void {
+    const waiting = this.#waiting;
+    if (waiting.length === 0) return;
+    this.#waiting = [];
+    this.#now = Date.now();
+    // Their callers continue in microtasks after all of them are answered.
+    for (const read of waiting) read();
+  }
 
   /** Empties the cache and keeps nothing more. */
   close(): void {
     if (this.#turnTimer !== undefined) cancelTurn(this.#turnTimer);
-    this.#turned();
     this.#closed = true;
     this.#flush();
+    // Any read still waiting is sent, and fails if the client is closed,
+    // rather than left unsettled.
+    this.#turned();
   }
 
   #read<T>(

@@ -415,6 +415,7 @@ export class Cluster extends ClientBase<ClusterEventMap> {
    */
   close(timeout = 5_000): Promise<void> {
     this.#closing ??= (async () => {
+      this.#cache?.answerWaiting();
       await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
       this.#subscriptions.clear();
       await this.#router.close(timeout);
