@@ -88,15 +88,21 @@ export interface LeakReport {
 /** Tracks leases weakly and reports the ones collected unreleased. */
 export class LeakTracker {
   /**
-   * Undefined with `leakDetection: false`, or where the runtime has no
-   * FinalizationRegistry.
+   * Whether leases are tracked: not with `leakDetection: false`, nor where
+   * the runtime has no FinalizationRegistry.
    */
-  readonly #registry: FinalizationRegistry<Slot> | undefined;
+  readonly #tracking: boolean;
+  readonly #leaked: (slot: Slot) => void;
+  /**
+   * Made when the first lease is registered: most clients never hold one
+   * that long, and a registry per client is memory they would not use.
+   */
+  #registry: FinalizationRegistry<Slot> | undefined;
   /** Record a stack every this many acquires (0: never, 1: always). */
   #every: number;
   /** Acquires left until the next one that records its stack. */
   #countdown = 1;
-  readonly #warnedSites = new Set<string>();
+  #warnedSites: Set<string> | undefined;
 
   /**
    * @param level The `pool.leakDetection` setting.
@@ -106,20 +112,15 @@ export class LeakTracker {
     // Workers before compatibility date 2025-05-05 have no
     // FinalizationRegistry: leases work the same, but one dropped without
     // release is neither detected nor reclaimed.
-    this.#registry =
-      level !== false && typeof FinalizationRegistry === "function"
-        ? new FinalizationRegistry(leaked)
-        : undefined;
-    this.#every = this.#registry === undefined
-      ? 0
-      : level === "always"
-      ? 1
-      : SAMPLE_EVERY;
+    this.#tracking = level !== false &&
+      typeof FinalizationRegistry === "function";
+    this.#leaked = leaked;
+    this.#every = !this.#tracking ? 0 : level === "always" ? 1 : SAMPLE_EVERY;
   }
 
   /** Whether leaked leases are detected at all. */
   get available(): boolean {
-    return this.#registry !== undefined;
+    return this.#tracking;
   }
 
   /**
@@ -146,7 +147,7 @@ export class LeakTracker {
    */
   /** Starts watching a lease handed out on `slot`. */
   track(lease: object, slot: Slot): void {
-    if (this.#registry !== undefined) slot.unregistered = lease;
+    if (this.#tracking) slot.unregistered = lease;
   }
 
   /** Registers the slot's lease if it is still waiting to be. */
@@ -154,7 +155,8 @@ export class LeakTracker {
     const lease = slot.unregistered;
     if (lease === undefined) return;
     slot.unregistered = undefined;
-    this.#registry!.register(lease, slot, lease);
+    this.#registry ??= new FinalizationRegistry(this.#leaked);
+    this.#registry.register(lease, slot, lease);
   }
 
   /** Stops watching a lease (released or destroyed). */
@@ -195,8 +197,9 @@ export class LeakTracker {
     };
     slot.origin = undefined;
     const site = acquireSite(report.stack);
-    if (!emit(report) && !this.#warnedSites.has(site)) {
-      this.#warnedSites.add(site);
+    const warned = this.#warnedSites ??= new Set();
+    if (!emit(report) && !warned.has(site)) {
+      warned.add(site);
       console.warn(
         `respool: a lease was garbage-collected without release() after ${report.heldMs} ms; its connection was destroyed. Use \`await using\`. Acquired at:\n${report.stack}`,
       );
