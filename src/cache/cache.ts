@@ -25,7 +25,7 @@ import {
 import type { CacheStats, ResolvedCache } from "./types.ts";
 import { add, Entries, take } from "./_entries.ts";
 import { bounded, FLIGHT, type Flight, newFlight } from "./_flight.ts";
-import { cancelTurn, nextTurn, type Turn, TURN_MS } from "./_turns.ts";
+import { TurnBudget } from "./_turns.ts";
 
 /** Prefixes the space of replies read as bytes (no command name has it). */
 const BYTES = "\u0002";
@@ -87,18 +87,7 @@ export class ClientCache implements Tracker {
   #misses = 0;
   #invalidations = 0;
   #closed = false;
-  /** Set by the first read of a macrotask, cleared when the next one runs. */
-  #turnTimer: Turn | undefined;
-  #turnStart = 0;
-  /** The time for `ttl`: read at each turn and every 64 reads. */
-  #now = 0;
-  #turnReads = 0;
-  #over = false;
-  /**
-   * Reads that came past the turn's budget, answered first thing on the
-   * next turn, in the order they came, before any read that comes then.
-   */
-  #waiting: (() => void)[] = [];
+  readonly #turns = new TurnBudget();
 
   /**
    * @param settings Bounds and ttl.
@@ -139,11 +128,11 @@ export class ClientCache implements Tracker {
   ): Promise<T> {
     const plan = cachePlan(command.args);
     if (plan.kind === READ) {
-      if (!this.#busy()) {
+      if (!this.#turns.spent()) {
         return this.#read(command, plan.spec!, options, send);
       }
       return new Promise<T>((resolve, reject) => {
-        this.#waiting.push(() => {
+        this.#turns.wait(() => {
           try {
             resolve(this.#read(command, plan.spec!, options, send));
           } catch (error) {
@@ -235,54 +224,20 @@ export class ClientCache implements Tracker {
   }
 
   /**
-   * Whether reads have kept the event loop from turning for too long. Hits
-   * settle without I/O, so a loop of them would never let invalidations
-   * (or anything else) in: past {@linkcode TURN_MS}, reads wait for the
-   * next macrotask. There they are answered before any other read, so a
-   * caller whose hits keep coming cannot keep another's read waiting turn
-   * after turn.
-   */
-  #busy(): boolean {
-    if (this.#turnTimer === undefined) {
-      this.#turnTimer = nextTurn(this.#turned);
-      this.#now = this.#turnStart = Date.now();
-      this.#turnReads = 0;
-      return false;
-    }
-    if (this.#over) return true;
-    if ((++this.#turnReads & 63) !== 0) return false;
-    this.#now = Date.now();
-    return this.#over = this.#now - this.#turnStart >= TURN_MS;
-  }
-
-  readonly #turned = (): void => {
-    this.#turnTimer = undefined;
-    this.#over = false;
-    this.answerWaiting();
-  };
-
-  /**
-   * Answers the reads waiting for their turn, in the order they came: on
-   * the next turn, or at once when the client starts to close (they were
-   * issued before, so they are answered as replies in flight are).
+   * Answers the reads waiting for their turn, in the order they came: the
+   * client is closing, and they were issued before.
    */
   answerWaiting(): void {
-    const waiting = this.#waiting;
-    if (waiting.length === 0) return;
-    this.#waiting = [];
-    this.#now = Date.now();
-    // Their callers continue in microtasks after all of them are answered.
-    for (const read of waiting) read();
+    this.#turns.answerWaiting();
   }
 
   /** Empties the cache and keeps nothing more. */
   close(): void {
-    if (this.#turnTimer !== undefined) cancelTurn(this.#turnTimer);
     this.#closed = true;
     this.#flush();
     // Any read still waiting is sent, and fails if the client is closed,
     // rather than left unsettled.
-    this.#turned();
+    this.#turns.close();
   }
 
   #read<T>(
@@ -299,7 +254,7 @@ export class ClientCache implements Tracker {
     const single = args.length === 2 && typeof args[1] === "string";
     const space = single ? (bytes ? BYTES + name : name) : "";
     const id = single ? args[1] as string : cacheId(name, args, bytes);
-    const entry = this.#entries.get(space, id, this.#now);
+    const entry = this.#entries.get(space, id, this.#turns.now);
     if (entry !== undefined) {
       this.#hits++;
       try {
@@ -367,7 +322,7 @@ export class ClientCache implements Tracker {
     let missing: Map<number, number[]> | undefined;
     let ids: string[] | undefined;
     const space = bytes ? BYTES + "MGET" : "MGET";
-    const now = this.#now;
+    const now = this.#turns.now;
     for (let i = 1; i < args.length; i++) {
       const key = args[i];
       const id = typeof key === "string"
