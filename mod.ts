@@ -103,7 +103,6 @@ export {
   type TransactionOptions,
   type TransactionResults,
 } from "./src/batch/transaction.ts";
-export type { PubSubCommands } from "./src/commands/pubsub.ts";
 export {
   Subscription,
   type SubscriptionEventMap,
@@ -121,136 +120,7 @@ export {
 export type { CommandBase } from "./src/_command_base.ts";
 export type { BytesReplies } from "./src/commands/bytes.ts";
 export type { CommandTable } from "./src/commands/table.ts";
-export type { Command, RedisKey, RedisValue } from "./src/commands/_command.ts";
-export type {
-  GetexOptions,
-  SetOptions,
-  StringCommands,
-} from "./src/commands/strings.ts";
-export type {
-  CopyOptions,
-  ExpireOptions,
-  KeyCommands,
-  RestoreOptions,
-} from "./src/commands/keys.ts";
-export type {
-  ClientCommands,
-  ClientInfo,
-  ClientKillFilter,
-  ClientListOptions,
-  ClientType,
-} from "./src/commands/clients.ts";
-export type {
-  FlushOptions,
-  MemoryUsageOptions,
-  ServerCommands,
-  ServerInfo,
-  ServerTime,
-} from "./src/commands/server.ts";
-export type { HashCommands } from "./src/commands/hashes.ts";
-export type { BlockingListCommands } from "./src/commands/list_blocking.ts";
-export type { Pairs } from "./src/commands/_args.ts";
-export type {
-  ListCommands,
-  ListEnd,
-  LMPopOptions,
-  LPosOptions,
-  PoppedElement,
-  PoppedElements,
-} from "./src/commands/lists.ts";
-export type { SetCommands, SInterCardOptions } from "./src/commands/sets.ts";
-export type {
-  PoppedScoredMember,
-  ScoredMember,
-  SortedSetCommands,
-  ZAddIncrOptions,
-  ZAddMember,
-  ZAddOptions,
-  ZStoreOptions,
-} from "./src/commands/sorted_sets.ts";
-export type {
-  ScoreBound,
-  SortedSetRangeCommands,
-  ZRangeOptions,
-} from "./src/commands/sorted_set_ranges.ts";
-export type {
-  SortedSetCombineCommands,
-  ZCombineOptions,
-} from "./src/commands/sorted_set_combine.ts";
-export type {
-  GeoAddOptions,
-  GeoCommands,
-  GeoCoordinates,
-  GeoMatch,
-  GeoMember,
-  GeoOrigin,
-  GeoSearchOptions,
-  GeoSearchStoreOptions,
-  GeoShape,
-  GeoUnit,
-} from "./src/commands/geo.ts";
-export type {
-  BitCountOptions,
-  BitmapCommands,
-  BitPosOptions,
-} from "./src/commands/bitmaps.ts";
-export type {
-  BitfieldCommands,
-  BitfieldEncoding,
-  BitfieldGet,
-  BitfieldIncrby,
-  BitfieldOffset,
-  BitfieldOperation,
-  BitfieldOverflow,
-  BitfieldSet,
-} from "./src/commands/bitfields.ts";
-export type { SortCommands, SortOptions } from "./src/commands/sort.ts";
-export type {
-  StreamCommands,
-  StreamFields,
-  StreamId,
-  StreamMessage,
-  StreamOffsets,
-  StreamRead,
-  XAddOptions,
-  XInfoStream,
-  XRangeOptions,
-  XReadOptions,
-  XSetIdOptions,
-  XTrimOptions,
-} from "./src/commands/streams.ts";
-export type {
-  StreamGroupCommands,
-  StreamGroupMessage,
-  XGroupCreateOptions,
-  XGroupSetIdOptions,
-  XInfoConsumer,
-  XInfoGroup,
-  XReadGroupOptions,
-} from "./src/commands/stream_groups.ts";
-export type {
-  StreamClaimCommands,
-  XAutoClaimIdsResult,
-  XAutoClaimOptions,
-  XAutoClaimResult,
-  XClaimOptions,
-  XPendingEntry,
-  XPendingRangeOptions,
-  XPendingSummary,
-} from "./src/commands/stream_claims.ts";
-export type {
-  FunctionFlushOptions,
-  FunctionLoadOptions,
-  ScriptCommands,
-  ScriptFlushOptions,
-} from "./src/commands/scripts.ts";
-export type {
-  FunctionCommands,
-  FunctionInfo,
-  FunctionLibrary,
-  FunctionListOptions,
-  FunctionRestoreOptions,
-} from "./src/commands/functions.ts";
+export type * from "./src/_command_types.ts";
 export {
   createScript,
   Script,
@@ -263,12 +133,3 @@ export type {
   SScanOptions,
   ZScanOptions,
 } from "./src/commands/scan.ts";
-export type { CommandArg } from "./src/resp/encode.ts";
-export type { DecoderLimits, RespValue } from "./src/resp/decode.ts";
-export type {
-  TlsOptions,
-  Transport,
-  TransportConnectOptions,
-  TransportHandlers,
-  TransportSocket,
-} from "./src/transport/types.ts";

@@ -42,10 +42,13 @@ const RUNTIME = [
   "parseRedisUrl",
 ];
 
-/** Every name an `export { ... } from` of a module's text exports. */
-function exportedNames(file: string): string[] {
-  const path = fileURLToPath(new URL(file, import.meta.url).href);
-  const text = readFileSync(path, "utf8")
+/**
+ * Every name an `export { ... } from` of a module's text exports, and those
+ * of the modules it re-exports whole (`export type * from`).
+ */
+function exportedNames(file: string, base = import.meta.url): string[] {
+  const url = new URL(file, base);
+  const text = readFileSync(fileURLToPath(url.href), "utf8")
     .replace(/\/\*[\s\S]*?\*\//g, "");
   const names: string[] = [];
   for (const block of text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
@@ -53,6 +56,11 @@ function exportedNames(file: string): string[] {
       const name = item.replace(/^\s*type\s+/, "").trim();
       if (name !== "") names.push(name);
     }
+  }
+  for (
+    const whole of text.matchAll(/export\s+(?:type\s+)?\*\s+from\s+"([^"]+)"/g)
+  ) {
+    names.push(...exportedNames(whole[1], url.href));
   }
   return names.sort();
 }
