@@ -20,7 +20,7 @@ import {
 } from "./pubsub/types.ts";
 import { createNodePool, reconnectPolicy } from "./router/node_pool.ts";
 import { followerFor, type MasterFollower } from "./sentinel/follower.ts";
-import type { Command } from "./commands/_command.ts";
+import { type Command, sendOptions } from "./commands/_command.ts";
 import type { RespValue } from "./resp/decode.ts";
 import type { AcquireOptions, Pool } from "./pool/pool.ts";
 import { Lease } from "./lease.ts";
@@ -165,14 +165,13 @@ export class Client extends ClientBase<ClientEventMap> {
 
   /** Sends a command on the shared connections (past the cache). */
   readonly #send: Send = (command, options) => {
-    if (command.bytes) options = { ...options, bytes: true };
+    const o = sendOptions(command, options);
     const follower = this.#follower;
     const args = command.args;
     if (follower !== undefined) {
-      const o = options;
       return follower.run(() => this.#pool.run(args, command.map, o));
     }
-    return this.#pool.run(args, command.map, options);
+    return this.#pool.run(args, command.map, o);
   };
 
   /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "../commands/_command.ts";
+import { type Command, sendOptions } from "../commands/_command.ts";
 import type { CommandOptions, Connection } from "../connection/connection.ts";
 import { Lease } from "../lease.ts";
 import type { Pool } from "../pool/pool.ts";
@@ -57,7 +57,7 @@ export class NodeCommands extends RedisCommands {
     return this.#pool.run(
       command.args,
       command.map,
-      command.bytes ? { ...options, bytes: true } : options,
+      sendOptions(command, options),
     );
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Command } from "../commands/_command.ts";
+import { type Command, sendOptions } from "../commands/_command.ts";
 import {
   blockTimeout,
   type CommandSpec,
@@ -205,7 +205,7 @@ export class Routing {
     return router.pool(node).run(
       command.args,
       command.map,
-      command.bytes ? { ...options, bytes: true } : options,
+      sendOptions(command, options),
     ).catch((error) =>
       this.follow(
         error,
@@ -418,7 +418,7 @@ export class Routing {
     const nodes = policy === "all_nodes"
       ? router.allNodes()
       : router.primaries();
-    const o = command.bytes ? { ...options, bytes: true } : options;
+    const o = sendOptions(command, options);
     const results = await Promise.allSettled(
       nodes.map((node) => router.pool(node).run(command.args, identity, o)),
     );

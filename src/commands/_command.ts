@@ -7,7 +7,7 @@
  */
 
 import type { CommandArg } from "../resp/encode.ts";
-import type { ReplyMapper } from "../connection/_pending.ts";
+import type { CommandOptions, ReplyMapper } from "../connection/_pending.ts";
 
 /** A key or value: strings are sent as UTF-8, bytes as they are. */
 export type RedisKey = string | Uint8Array;
@@ -37,6 +37,17 @@ export function command<T>(
 /** Builds a command whose reply is read as bytes. */
 export function binary<T>(args: CommandArg[], map: ReplyMapper<T>): Command<T> {
   return { args, map, bytes: true };
+}
+
+/**
+ * The options to send a command with: the caller's, in bytes mode when the
+ * command reads its reply as bytes.
+ */
+export function sendOptions(
+  command: Command<unknown>,
+  options: CommandOptions | undefined,
+): CommandOptions | undefined {
+  return command.bytes ? { ...options, bytes: true } : options;
 }
 
 /** Checks that a key is a string or bytes. */

@@ -9,7 +9,7 @@
  */
 
 import type { CommandOptions, Connection } from "../connection/connection.ts";
-import type { Command } from "../commands/_command.ts";
+import { type Command, sendOptions } from "../commands/_command.ts";
 import type { RespValue } from "../resp/decode.ts";
 import {
   type CoreClientOptions,
@@ -115,7 +115,7 @@ export class CoreClient extends CoreCommands {
     this.#pool.run(
       command.args,
       command.map,
-      command.bytes ? { ...options, bytes: true } : options,
+      sendOptions(command, options),
     );
 
   /**
