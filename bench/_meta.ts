@@ -136,3 +136,19 @@ export function readRuntimeResults<T>(file: string): T[] {
         .map(([, run]) => run),
     );
 }
+
+/**
+ * Runs a bench's `main` and exits, with 1 when it threw: the peers (ioredis,
+ * node-redis) leave handles behind (timers, sockets closing) that would keep
+ * the process alive.
+ */
+export async function runMain(main: () => Promise<void>): Promise<never> {
+  let failed = false;
+  try {
+    await main();
+  } catch (error) {
+    failed = true;
+    console.error(error);
+  }
+  process.exit(failed ? 1 : 0);
+}

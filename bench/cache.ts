@@ -56,6 +56,7 @@ import {
   env,
   redisVersion,
   respoolVersion,
+  runMain,
   runtime,
   saveRuntimeResults,
 } from "./_meta.ts";
@@ -551,11 +552,4 @@ async function main(): Promise<void> {
   }
 }
 
-let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(error);
-}
-process.exit(failed ? 1 : 0);
+await runMain(main);

@@ -57,6 +57,7 @@ import {
   gitCommit,
   packageVersion,
   redisVersion,
+  runMain,
   runtime,
   saveRuntimeResults,
 } from "./_meta.ts";
@@ -477,12 +478,4 @@ function report(run: Run): void {
   saveRuntimeResults(RESULTS_FILE, run.runtimeName, entry);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(error);
-}
-// ioredis and node-redis leave handles (timers, sockets closing) behind.
-process.exit(failed ? 1 : 0);
+await runMain(main);

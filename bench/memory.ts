@@ -81,6 +81,7 @@ import {
   packageVersion,
   redisVersion,
   respoolVersion,
+  runMain,
   runtime,
   saveRuntimeResults,
 } from "./_meta.ts";
@@ -826,11 +827,4 @@ async function main(): Promise<void> {
   }
 }
 
-let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(error);
-}
-process.exit(failed ? 1 : 0);
+await runMain(main);
