@@ -31,11 +31,56 @@ export interface CommandFacts {
   readonly effect: ConnectionEffect | undefined;
 }
 
+/**
+ * Commands by name, and each container's subcommands by subcommand name,
+ * each under its upper- and lower-case name: the facts here, the specs in
+ * the registry.
+ */
+export class CommandIndex<T extends object> {
+  readonly #names = new Map<string, T>();
+  readonly #subcommands = new Map<T, Map<string, T>>();
+
+  /** Whether nothing was added yet. */
+  get empty(): boolean {
+    return this.#names.size === 0;
+  }
+
+  /**
+   * Adds a command, or with `container` one of its subcommands.
+   *
+   * @param own Its name (a subcommand's own part), upper case.
+   * @param entry What is found by that name.
+   * @param container The command it is a subcommand of.
+   */
+  add(own: string, entry: T, container?: T): void {
+    let index = this.#names;
+    if (container !== undefined) {
+      index = this.#subcommands.get(container) ?? new Map();
+      this.#subcommands.set(container, index);
+    }
+    index.set(own, entry);
+    index.set(own.toLowerCase(), entry);
+  }
+
+  /**
+   * Finds a command given as it would be sent, subcommands included.
+   *
+   * @param args Its name (a string or UTF-8 bytes, any case), then, for a
+   * container such as CLIENT or CONFIG, the subcommand.
+   * @returns The entry, or undefined for an unknown command or an unknown
+   * subcommand of a known container.
+   */
+  find(args: readonly CommandArg[]): T | undefined {
+    if (args.length === 0) return undefined;
+    const entry = lookup(this.#names, args[0]);
+    if (entry === undefined || args.length < 2) return entry;
+    const subs = this.#subcommands.get(entry);
+    return subs === undefined ? entry : lookup(subs, args[1]);
+  }
+}
+
 // Filled by load() on the first lookup.
-/** Top-level commands by upper- and lower-case name. */
-const names = new Map<string, CommandFacts>();
-/** A container's subcommands by upper- and lower-case subcommand name. */
-const subcommands = new Map<CommandFacts, Map<string, CommandFacts>>();
+const index = new CommandIndex<CommandFacts>();
 const timeouts = new Map<string, TimeoutRule>();
 /**
  * Top-level names, upper and lower case, of the commands that change
@@ -59,15 +104,8 @@ function load(): void {
       effect: effects[((bits >> 16) & 15) - 1],
     });
     if (timeout) timeouts.set(facts.name, parseTimeout(timeout));
-    let index = names;
-    if (isSub) {
-      index = subcommands.get(container!) ?? new Map();
-      subcommands.set(container!, index);
-    } else {
-      container = facts;
-    }
-    index.set(own, facts);
-    index.set(own.toLowerCase(), facts);
+    index.add(own, facts, isSub ? container : undefined);
+    if (!isSub) container = facts;
     if (facts.effect !== undefined || facts.blocking) {
       careful.add(container!.name);
       careful.add(container!.name.toLowerCase());
@@ -87,7 +125,7 @@ export function argText(arg: CommandArg | undefined): string | undefined {
 }
 
 /** A name (or subcommand name) looked up as given, then in upper case. */
-export function lookup<T>(
+function lookup<T>(
   index: ReadonlyMap<string, T>,
   arg: CommandArg,
 ): T | undefined {
@@ -111,12 +149,8 @@ export function lookup<T>(
 export function commandFacts(
   args: readonly CommandArg[],
 ): CommandFacts | undefined {
-  if (names.size === 0) load();
-  if (args.length === 0) return undefined;
-  const facts = lookup(names, args[0]);
-  if (facts === undefined || args.length < 2) return facts;
-  const subs = subcommands.get(facts);
-  return subs === undefined ? facts : lookup(subs, args[1]);
+  if (index.empty) load();
+  return index.find(args);
 }
 
 /**
@@ -131,7 +165,7 @@ export function commandFacts(
  * @returns Whether to look at its facts before sending it.
  */
 export function needsCare(args: readonly CommandArg[]): boolean {
-  if (names.size === 0) load();
+  if (index.empty) load();
   const name = args[0];
   if (typeof name !== "string") return true;
   if (careful.has(name)) return true;
@@ -173,7 +207,7 @@ export function blockTimeout(
   args: readonly CommandArg[],
 ): number | undefined {
   if (!spec.blocking) return undefined;
-  if (names.size === 0) load();
+  if (index.empty) load();
   const rule = timeouts.get(spec.name);
   if (rule === undefined) return 0;
   const at = rule.at;

@@ -20,7 +20,7 @@ import {
   RESPONSE_POLICIES,
 } from "./_registry_data.ts";
 import { parseKeySpec } from "./_registry_parse.ts";
-import { argText, lookup } from "./_facts.ts";
+import { argText, CommandIndex } from "./_facts.ts";
 
 export { blockTimeout, needsCare } from "./_facts.ts";
 
@@ -148,10 +148,7 @@ const UNCACHEABLE = new Set([
 ]);
 
 // Filled by load() on the first lookup.
-/** Top-level commands by upper- and lower-case name. */
-const names = new Map<string, CommandSpec>();
-/** A container's subcommands by upper- and lower-case subcommand name. */
-const subcommands = new Map<CommandSpec, Map<string, CommandSpec>>();
+const index = new CommandIndex<CommandSpec>();
 const all: CommandSpec[] = [];
 
 function load(): void {
@@ -190,15 +187,8 @@ function load(): void {
         specs.some((s) => !s.flags.includes("not_key")),
     });
     all.push(spec);
-    let index = names;
-    if (isSub) {
-      index = subcommands.get(container!) ?? new Map();
-      subcommands.set(container!, index);
-    } else {
-      container = spec;
-    }
-    index.set(own, spec);
-    index.set(own.toLowerCase(), spec);
+    index.add(own, spec, isSub ? container : undefined);
+    if (!isSub) container = spec;
   }
   Object.freeze(all);
 }
@@ -225,11 +215,7 @@ export function commandSpec(
   args: readonly CommandArg[],
 ): CommandSpec | undefined {
   if (all.length === 0) load();
-  if (args.length === 0) return undefined;
-  const spec = lookup(names, args[0]);
-  if (spec === undefined || args.length < 2) return spec;
-  const subs = subcommands.get(spec);
-  return subs === undefined ? spec : lookup(subs, args[1]);
+  return index.find(args);
 }
 
 /** Whether an argument equals an upper-case ASCII word, ignoring case. */
