@@ -453,18 +453,22 @@ export class Connection {
   }
 
   /**
-   * Closes gracefully: waits for the replies in flight, sends QUIT, then
-   * closes the socket.
+   * Closes gracefully: waits for the replies in flight, then closes the
+   * socket (FIN). No QUIT, which Redis 7.2 deprecated for this: with every
+   * reply in, nothing more is expected, and a Worker that closes its client
+   * per request would wait a round trip for QUIT and another for the
+   * server's FIN.
    *
    * @returns Once the socket has closed.
    */
   close(): Promise<void> {
     if (this.#state === "ready") {
       this.#state = "closing";
-      this.#enqueue(SINGLE, ["QUIT"], undefined, identity, undefined).then(
-        () => this.#socket?.close(),
-        () => this.destroy(),
-      );
+      this.#queue.drained().then(() => {
+        if (this.#state !== "closing") return;
+        this.#shutdown(undefined);
+        this.#socket?.destroy();
+      });
     } else if (this.#state !== "closing") {
       this.destroy();
     }

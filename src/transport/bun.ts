@@ -291,7 +291,8 @@ class BunSocket implements TransportSocket {
     this.#closed = true;
     this.#queue = [];
     this.#head = 0;
-    this.#socket?.terminate();
+    // `end()` closes at once with a FIN; `terminate()` would reset (RST).
+    this.#socket?.end();
     this.#handlers.close(error);
   }
 }

@@ -156,13 +156,21 @@ export class ScriptedServer {
   readonly #sockets = new Set<Socket>();
   port = 0;
   connections = 0;
+  /**
+   * How each connection the client ended came to its end, in order:
+   * `"fin"` for an orderly close, `"reset"` for a reset.
+   */
+  readonly ends: ("fin" | "reset")[] = [];
 
   constructor(script: Script) {
     this.#server = createServer((socket) => {
       const connection = ++this.connections;
       this.#sockets.add(socket);
       socket.setNoDelay(true);
-      socket.on("error", () => {});
+      socket.on("end", () => this.ends.push("fin"));
+      socket.on("error", (error: Error & { code?: string }) => {
+        if (error.code === "ECONNRESET") this.ends.push("reset");
+      });
       socket.on("close", () => this.#sockets.delete(socket));
       let pending = new Uint8Array(0);
       socket.on("data", (chunk: Uint8Array) => {
@@ -175,10 +183,6 @@ export class ScriptedServer {
           if (socket.destroyed) return;
           if (args[0].toUpperCase() === "HELLO") {
             socket.write("-ERR unknown command 'HELLO'\r\n");
-            continue;
-          }
-          if (args[0].toUpperCase() === "QUIT") {
-            socket.end("+OK\r\n");
             continue;
           }
           const out = script(args, socket, connection);

@@ -373,6 +373,40 @@ describe("Faults from a scripted server", () => {
     },
   );
 
+  test(
+    "close() waits for the replies in flight, then closes with a FIN and sends no QUIT",
+    T,
+    async () => {
+      const seen: string[] = [];
+      let answer: (() => void) | undefined;
+      const fake = await new ScriptedServer((args, socket) => {
+        seen.push(args[0].toUpperCase());
+        if (args[0] !== "GET") return "+PONG\r\n";
+        answer = () => socket.write(bulk("late"));
+        return undefined;
+      }).start();
+      const redis = createClient(fake.url, noRetryOptions());
+      try {
+        assert.equal(await redis.ping(), "PONG");
+        const get = redis.get("k");
+        await waitFor(() => answer !== undefined, 5_000);
+        let closed = false;
+        const closing = redis.close().then(() => closed = true);
+        await sleep(50);
+        assert.equal(closed, false, "close() waits for the GET in flight");
+        answer!();
+        assert.equal(await get, "late");
+        await closing;
+        await waitFor(() => fake.ends.length === 1, 5_000);
+        assert.deepEqual(fake.ends, ["fin"]);
+        assert.deepEqual(seen, ["PING", "GET"]);
+      } finally {
+        await redis.close(200);
+        await fake.stop();
+      }
+    },
+  );
+
   test("Client reads replies dripped one byte at a time", T, async () => {
     const value = "drip-" + "é".repeat(20);
     const fake = await new ScriptedServer((args, socket) => {
