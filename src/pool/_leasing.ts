@@ -382,8 +382,8 @@ export class Leasing<C extends PoolConnection, L extends object> {
     this.#waiters.afterConnectFailure(retry, failure);
   }
 
-  /** Fails every waiter. */
-  rejectAll(error: Error): void {
+  /** Fails every waiter; `error` is built only if one waits. */
+  rejectAll(error: () => Error): void {
     this.#waiters.rejectAll(error);
   }
 }

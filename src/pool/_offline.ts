@@ -171,11 +171,18 @@ export class OfflineQueue {
     return kept;
   }
 
-  /** Rejects every queued command, and those waiting to be retried. */
-  failAll(error: Error): void {
+  /**
+   * Rejects every queued command, and those waiting to be retried.
+   *
+   * @param error Builds the error of the queued ones, once, if any is.
+   */
+  failAll(error: () => Error): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const entry of this.#queue.drain()) this.#drop(entry, error);
+    if (this.#queue.size > 0) {
+      const reason = error();
+      for (const entry of this.#queue.drain()) this.#drop(entry, reason);
+    }
     for (const [timer, entry] of this.#retrying) {
       clearTimeout(timer);
       entry.reject(

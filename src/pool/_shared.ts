@@ -237,13 +237,13 @@ export class SharedConnections<C extends PoolConnection> {
   }
 
   /** Stops taking commands and rejects those queued. */
-  close(error: Error): void {
+  close(error: () => Error): void {
     this.#slots.length = 0;
     this.#queue.failAll(error);
   }
 
   /** Rejects what is queued. */
-  failQueued(error: Error): void {
+  failQueued(error: () => Error): void {
     this.#queue.failAll(error);
   }
 }

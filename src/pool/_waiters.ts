@@ -144,8 +144,14 @@ export class Waiters<L> {
     }
   }
 
-  /** Fails every queued waiter. */
-  rejectAll(error: Error): void {
-    for (const waiter of this.#queue.drain()) this.reject(waiter, error);
+  /**
+   * Fails every queued waiter.
+   *
+   * @param error Builds the error, once, if any waiter is queued.
+   */
+  rejectAll(error: () => Error): void {
+    if (this.#queue.size === 0) return;
+    const reason = error();
+    for (const waiter of this.#queue.drain()) this.reject(waiter, reason);
   }
 }

@@ -285,7 +285,7 @@ export class Pool<C extends PoolConnection, L extends object>
     const attempt = ++this.#reconnectAttempt;
     const delay = this.#settings.reconnect(attempt, error);
     if (delay === undefined) {
-      this.#failAll(this.#connectFailure("command", error));
+      this.#failAll(() => this.#connectFailure("command", error));
       return;
     }
     this.#reconnects++;
@@ -402,7 +402,7 @@ export class Pool<C extends PoolConnection, L extends object>
         const own = slot as Slot<C>;
         this.#remove(own);
         this.#shared.remove(own);
-        // Graceful: replies in flight arrive before QUIT closes it.
+        // Graceful: replies in flight arrive before it closes.
         own.connection.close();
         if (reason === "lifetime") this.#serviceDemand();
       },
@@ -410,9 +410,12 @@ export class Pool<C extends PoolConnection, L extends object>
     this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
   }
 
-  #failAll(error: Error): void {
-    this.#shared.failQueued(error);
-    this.#leasing.rejectAll(error);
+  /** Rejects queued commands and waiters; `error` is built once, if any. */
+  #failAll(error: () => Error): void {
+    let built: Error | undefined;
+    const once = () => built ??= error();
+    this.#shared.failQueued(once);
+    this.#leasing.rejectAll(once);
   }
 
   #stopTimers(): void {
@@ -437,12 +440,16 @@ export class Pool<C extends PoolConnection, L extends object>
       return;
     }
     this.#closed = true;
-    // New commands now queue, and the queue refuses them as closed.
-    const closed = refusal ?? new ClosedError(
-      "Cannot run the command as the pool was closed",
-    );
-    this.#shared.close(closed);
-    this.#leasing.rejectAll(closed);
+    // New commands now queue, and the queue refuses them as closed. The
+    // error is built only for something to reject: a stack costs
+    // microseconds, and a Worker closes a client per request.
+    let closed = refusal;
+    const closedError = () =>
+      closed ??= new ClosedError(
+        "Cannot run the command as the pool was closed",
+      );
+    this.#shared.close(closedError);
+    this.#leasing.rejectAll(closedError);
     this.#stopTimers();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<void>((resolve) =>
@@ -465,8 +472,8 @@ export class Pool<C extends PoolConnection, L extends object>
   destroy(): void {
     this.#closed = true;
     this.#stopTimers();
-    this.#failAll(
-      new ClosedError("Cannot run the command as the pool was destroyed"),
+    this.#failAll(() =>
+      new ClosedError("Cannot run the command as the pool was destroyed")
     );
     for (const slot of [...this.#slots]) {
       slot.connection.destroy(
