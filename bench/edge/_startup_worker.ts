@@ -7,6 +7,8 @@
  * workerd's clock moves in whole milliseconds and only across I/O, so each
  * batch times `size` connections one after another and reports the mean;
  * the sockets are closed after the clock stops, so closing is not timed.
+ * The `request-*` kinds time a Worker's whole use of a connection instead:
+ * open, PING, close (`await using` in a handler), one after another.
  */
 import { type Client, createClient } from "../../mod.ts";
 import {
@@ -100,12 +102,30 @@ async function corePing(env: Env, protocol: 2 | 3): Promise<CoreClient> {
   return redis;
 }
 
+/** Open, PING, close, as a Worker's request does: raw or core client. */
+async function request(
+  env: Env,
+  kind: string,
+  sockets: SocketsModule,
+): Promise<void> {
+  if (kind === "request-raw") {
+    await (await rawPing(env, sockets)).close();
+    return;
+  }
+  await using _redis = await corePing(env, 3);
+}
+
 async function batch(
   env: Env,
   kind: string,
   size: number,
 ): Promise<number> {
   const sockets = await import(SOCKETS_MODULE) as SocketsModule;
+  if (kind.startsWith("request-")) {
+    const started = performance.now();
+    for (let i = 0; i < size; i++) await request(env, kind, sockets);
+    return (performance.now() - started) / size;
+  }
   const clients: (Client | CoreClient)[] = [];
   const raws: RawSocket[] = [];
   const transports: TransportSocket[] = [];

@@ -3,7 +3,8 @@
  * a fresh respool client (the full one from mod.ts and the core one from
  * core.ts), against a raw `connect()` that writes PING and reads `+PONG`.
  * Targets: the full client at most 1.2 times the raw socket, the core
- * client at most 1.5 times.
+ * client at most 1.5 times. The `per request` rows time what a Worker's
+ * request does with a connection, closing included: open, PING, close.
  *
  * Run with `deno task bench:edge` (Node 24 runs it: miniflare is a Node
  * library). `--rounds N` (default 40) batches per kind, `--size N`
@@ -36,6 +37,8 @@ const KINDS = [
   "resp2",
   "core",
   "core2",
+  "request-raw",
+  "request-core",
 ] as const;
 type Kind = typeof KINDS[number];
 const LABELS: Record<Kind, string> = {
@@ -45,6 +48,8 @@ const LABELS: Record<Kind, string> = {
   resp2: "createClient({ protocol: 2 }) + ping() (no handshake)",
   core: "core createClient() + run(server.ping()) (HELLO 3, PING)",
   core2: "core createClient({ protocol: 2 }) + run(server.ping())",
+  "request-raw": "per request: raw connect(), PING, await close()",
+  "request-core": "per request: core client, run(server.ping()), await using",
 };
 const perKind = () =>
   Object.fromEntries(KINDS.map((kind) => [kind, [] as number[]])) as Record<
@@ -145,6 +150,11 @@ try {
     `ratio (core client / raw, medians): default RESP3 ${
       (median.core / median.raw).toFixed(2)
     }x, protocol 2 ${(median.core2 / median.raw).toFixed(2)}x (target <= 1.5x)`,
+  );
+  console.log(
+    `ratio (per request, core client / raw, medians): ${
+      (median["request-core"] / median["request-raw"]).toFixed(2)
+    }x`,
   );
 } finally {
   built?.remove();
