@@ -46,6 +46,20 @@ function idOf(hello: RespValue): number | undefined {
 }
 
 /**
+ * Whether commands may follow the handshake on the wire without waiting for
+ * it, saving a round trip on every new connection: nothing in it can change
+ * what they do (no AUTH, no SELECT). Not with tracking: no read may come
+ * before tracking is on.
+ *
+ * @param settings The handshake's settings.
+ * @returns Whether the connection is ready before the handshake's replies.
+ */
+export function handshakeIsPipelined(settings: HandshakeSettings): boolean {
+  return settings.password === undefined && settings.db === 0 &&
+    !settings.readOnly && !settings.tracking;
+}
+
+/**
  * Runs the handshake through `send`, which queues a command on the new
  * connection and resolves with its reply.
  *

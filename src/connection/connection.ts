@@ -16,7 +16,11 @@ import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
 import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Transport, TransportSocket } from "../transport/types.ts";
-import { handshake, type HandshakeSettings } from "./_handshake.ts";
+import {
+  handshake,
+  handshakeIsPipelined,
+  type HandshakeSettings,
+} from "./_handshake.ts";
 import { abortable, openSocket } from "./_open.ts";
 import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
 import {
@@ -208,13 +212,7 @@ export class Connection {
       this.#lastDataAt = Date.now();
       this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
       this.#writer.encodeUtf8Into = this.#socket.encodeUtf8Into;
-      if (
-        s.password === undefined && s.db === 0 && !s.readOnly && !s.tracking
-      ) {
-        // Nothing in this handshake can change what later commands do (no
-        // AUTH, no SELECT), so they need not wait for it: they follow HELLO
-        // on the wire, saving a round trip on every new connection. (Not
-        // with tracking: no read may come before tracking is on.)
+      if (handshakeIsPipelined(s)) {
         this.#state = "ready";
         this.#handshake(s.connectTimeout).catch((error) => {
           // HELLO refused for another reason (NOAUTH): the connection stays
@@ -454,10 +452,8 @@ export class Connection {
 
   /**
    * Closes gracefully: waits for the replies in flight, then closes the
-   * socket (FIN). No QUIT, which Redis 7.2 deprecated for this: with every
-   * reply in, nothing more is expected, and a Worker that closes its client
-   * per request would wait a round trip for QUIT and another for the
-   * server's FIN.
+   * socket. No QUIT (deprecated in Redis 7.2) and no wait for the server's
+   * FIN: a Worker closing its client per request would wait round trips.
    *
    * @returns Once the socket has closed.
    */

@@ -93,6 +93,37 @@ export class Slot<C extends PoolConnection = PoolConnection> {
 }
 
 /**
+ * Closes a pool's slots gracefully within `timeout` ms: waits for `first`
+ * (the leases to come back), then for every connection to close (those
+ * still connecting, to end); whatever is left when the time is up is the
+ * caller's to destroy.
+ *
+ * @param slots The pool's slots, read once `first` has settled.
+ * @param first What to wait for before closing.
+ * @param timeout The deadline for both, in milliseconds.
+ */
+export async function closeSlots(
+  slots: Iterable<Slot>,
+  first: Promise<void>,
+  timeout: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) =>
+    timer = setTimeout(resolve, timeout)
+  );
+  await Promise.race([first, expired]);
+  const closing = Promise.all(
+    [...slots].map((slot) =>
+      slot.state === "connecting"
+        ? slot.connection.closed
+        : slot.connection.close()
+    ),
+  );
+  await Promise.race([closing, expired]);
+  clearTimeout(timer);
+}
+
+/**
  * Idle shared connections and commands in flight, over a pool's slots.
  *
  * @param slots The slots.

@@ -15,7 +15,7 @@ import type {
 } from "../connection/connection.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
-import { countSlots, type PoolConnection, Slot } from "./_slot.ts";
+import { closeSlots, countSlots, type PoolConnection, Slot } from "./_slot.ts";
 import { SharedConnections } from "./_shared.ts";
 import { Leasing } from "./_leasing.ts";
 import { maintain, maintenanceTick } from "./_maintenance.ts";
@@ -410,12 +410,10 @@ export class Pool<C extends PoolConnection, L extends object>
     this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
   }
 
-  /** Rejects queued commands and waiters; `error` is built once, if any. */
+  /** Rejects queued commands and waiters; `error` builds their error. */
   #failAll(error: () => Error): void {
-    let built: Error | undefined;
-    const once = () => built ??= error();
-    this.#shared.failQueued(once);
-    this.#leasing.rejectAll(once);
+    this.#shared.failQueued(error);
+    this.#leasing.rejectAll(error);
   }
 
   #stopTimers(): void {
@@ -440,31 +438,15 @@ export class Pool<C extends PoolConnection, L extends object>
       return;
     }
     this.#closed = true;
-    // New commands now queue, and the queue refuses them as closed. The
-    // error is built only for something to reject: a stack costs
-    // microseconds, and a Worker closes a client per request.
-    let closed = refusal;
-    const closedError = () =>
-      closed ??= new ClosedError(
-        "Cannot run the command as the pool was closed",
-      );
-    this.#shared.close(closedError);
-    this.#leasing.rejectAll(closedError);
+    // New commands now queue, and the queue refuses them as closed (the
+    // error built only if there is something to reject: stacks cost).
+    const closed = () =>
+      refusal ??
+        new ClosedError("Cannot run the command as the pool was closed");
+    this.#shared.close(closed);
+    this.#leasing.rejectAll(closed);
     this.#stopTimers();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<void>((resolve) =>
-      timer = setTimeout(resolve, timeout)
-    );
-    await Promise.race([this.#leasing.released(), expired]);
-    const closing = Promise.all(
-      [...this.#slots].map((slot) =>
-        slot.state === "connecting"
-          ? slot.connection.closed
-          : slot.connection.close()
-      ),
-    );
-    await Promise.race([closing, expired]);
-    clearTimeout(timer);
+    await closeSlots(this.#slots, this.#leasing.released(), timeout);
     this.destroy();
   }
 
