@@ -36,7 +36,6 @@ function recordingTransport(writes: Uint8Array[]): Transport {
           writes.push(bytes.slice());
           socket.write(bytes);
         },
-        close: () => socket.close(),
         destroy: () => socket.destroy(),
       };
     },

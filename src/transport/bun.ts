@@ -100,7 +100,6 @@ class BunSocket implements TransportSocket {
   /** Bytes the kernel has not taken yet, oldest first, from `#head`. */
   #queue: Uint8Array[] = [];
   #head = 0;
-  #closing = false;
   #closed = false;
 
   readonly #onAbort = () => this.#fail(this.#options.signal!.reason);
@@ -156,7 +155,7 @@ class BunSocket implements TransportSocket {
 
   /** Sends what the kernel takes now and queues the rest for `drain`. */
   #write(bytes: Uint8Array, length: number, owned: boolean): void {
-    if (this.#closing || this.#closed || length === 0) return;
+    if (this.#closed || length === 0) return;
     if (this.#head < this.#queue.length) {
       // Older bytes still wait for `drain`; sending now would reorder.
       this.#queue.push(owned ? bytes : bytes.slice(0, length));
@@ -169,12 +168,6 @@ class BunSocket implements TransportSocket {
         owned ? bytes.subarray(from) : bytes.slice(from, length),
       );
     }
-  }
-
-  close(): void {
-    if (this.#closing || this.#closed) return;
-    this.#closing = true;
-    if (this.#head === this.#queue.length) this.#shutdown();
   }
 
   destroy(): void {
@@ -213,19 +206,6 @@ class BunSocket implements TransportSocket {
     }
     queue.length = 0;
     this.#head = 0;
-    if (this.#closing && !this.#closed) this.#shutdown();
-  }
-
-  /**
-   * Sends FIN and keeps reading until the server closes too. Not `end()`:
-   * on Bun it closes the socket at once, losing replies still on the way.
-   */
-  #shutdown(): void {
-    try {
-      this.#socket!.shutdown();
-    } catch (error) {
-      this.#finish(error as Error);
-    }
   }
 
   #opened(socket: Bun.Socket<BunSocket>): void {

@@ -77,7 +77,6 @@ class CloudflareSocket implements TransportSocket {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #queue: Uint8Array[] = [];
   #writing = false;
-  #closing = false;
   #closed = false;
 
   constructor(socket: WorkerSocket, handlers: TransportHandlers) {
@@ -90,7 +89,7 @@ class CloudflareSocket implements TransportSocket {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.#closed || this.#closing || bytes.length === 0) return;
+    if (this.#closed || bytes.length === 0) return;
     if (this.#writing) {
       this.#queue.push(bytes);
       return;
@@ -99,22 +98,8 @@ class CloudflareSocket implements TransportSocket {
     this.#writeLoop(bytes);
   }
 
-  close(): void {
-    if (this.#closed || this.#closing) return;
-    this.#closing = true;
-    if (!this.#writing) this.#shutdownWrite();
-  }
-
   destroy(): void {
     this.#finish();
-  }
-
-  /**
-   * Sends FIN but keeps reading, so replies already on their way still
-   * arrive; the read loop ends at the server's FIN.
-   */
-  #shutdownWrite(): void {
-    this.#writer.close().catch((error) => this.#finish(error as Error));
   }
 
   /**
@@ -134,7 +119,6 @@ class CloudflareSocket implements TransportSocket {
       return;
     }
     this.#writing = false;
-    if (this.#closing && !this.#closed) this.#shutdownWrite();
   }
 
   async #readLoop(): Promise<void> {
@@ -145,8 +129,8 @@ class CloudflareSocket implements TransportSocket {
       try {
         result = await reader.read();
       } catch (error) {
-        // A read cut short by our own close or destroy is a normal end.
-        if (!this.#closed && !this.#closing) failure = error as Error;
+        // A read cut short by our own destroy() is a normal end.
+        if (!this.#closed) failure = error as Error;
         break;
       }
       if (result.done) break;

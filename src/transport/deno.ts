@@ -101,7 +101,6 @@ class DenoSocket implements TransportSocket {
   readonly #handlers: TransportHandlers;
   #queue: Uint8Array[] = [];
   #writing = false;
-  #closing = false;
   #closed = false;
 
   constructor(conn: Deno.Conn, handlers: TransportHandlers) {
@@ -111,27 +110,13 @@ class DenoSocket implements TransportSocket {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.#closed || this.#closing) return;
+    if (this.#closed) return;
     if (this.#writing) {
       this.#queue.push(bytes);
       return;
     }
     this.#writing = true;
     this.#writeLoop(bytes);
-  }
-
-  close(): void {
-    if (this.#closed || this.#closing) return;
-    this.#closing = true;
-    if (!this.#writing) this.#shutdownWrite();
-  }
-
-  /**
-   * Sends FIN but keeps reading, so replies already on their way still
-   * arrive; the read loop ends at the server's FIN.
-   */
-  #shutdownWrite(): void {
-    this.#conn.closeWrite().catch(() => this.#finish());
   }
 
   destroy(): void {
@@ -155,7 +140,6 @@ class DenoSocket implements TransportSocket {
       return;
     }
     this.#writing = false;
-    if (this.#closing) this.#shutdownWrite();
   }
 
   async #readLoop(): Promise<void> {
@@ -173,9 +157,8 @@ class DenoSocket implements TransportSocket {
         }
       }
     } catch (error) {
-      // A read interrupted by our own close is a normal end, and so is a
-      // TLS peer that closes without close_notify after we sent FIN.
-      if (!this.#closed && !this.#closing) failure = error as Error;
+      // A read interrupted by our own destroy() is a normal end.
+      if (!this.#closed) failure = error as Error;
     }
     this.#finish(failure);
   }

@@ -65,7 +65,6 @@ class NodeSocket implements TransportSocket {
   readonly #socket: Net.Socket;
   readonly #handlers: TransportHandlers;
   #error: Error | undefined;
-  #closing = false;
   #closed = false;
 
   constructor(socket: Net.Socket, handlers: TransportHandlers) {
@@ -90,20 +89,12 @@ class NodeSocket implements TransportSocket {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.#closing || this.#closed) return;
+    if (this.#closed) return;
     try {
       this.#socket.write(bytes);
     } catch (error) {
       this.#finish(error as Error);
     }
-  }
-
-  close(): void {
-    if (this.#closing || this.#closed) return;
-    this.#closing = true;
-    // Flushes what Node buffered, sends FIN and keeps reading until the
-    // server closes too, so replies on the way still arrive.
-    this.#socket.end();
   }
 
   destroy(): void {

@@ -69,9 +69,10 @@ export interface TransportSocket {
    * Offered by transports that can do it cheaply; otherwise `write`.
    */
   readonly writeCopy?: (bytes: Uint8Array, length: number) => void;
-  /** Sends what is queued, then closes gracefully. */
-  close(): void;
-  /** Closes at once, dropping what is queued. */
+  /**
+   * Closes the socket (with a FIN where the runtime allows), dropping what
+   * is still queued. The connection calls it once every reply is in.
+   */
   destroy(): void;
   /**
    * Decodes UTF-8 bytes `start` to `end` of `bytes` faster than
