@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConnectionError, RedisError } from "../errors.ts";
+import { ConnectionError, RedisError, TimeoutError } from "../errors.ts";
 import type {
   Transport,
   TransportConnectOptions,
@@ -41,6 +41,27 @@ export function openSocket(
         { cause: error },
       );
   });
+}
+
+/**
+ * A connect deadline: `signal` aborts with a `TimeoutError` after `ms`,
+ * unless `clear()` was called first.
+ *
+ * @param ms The connect timeout, in milliseconds.
+ * @param address The server's address, for the message.
+ * @returns The signal and the way to stop the timer.
+ */
+export function connectDeadline(
+  ms: number,
+  address: string,
+): { readonly signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      new TimeoutError(`Cannot connect to ${address} within ${ms} ms`),
+    );
+  }, ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 /**

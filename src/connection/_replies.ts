@@ -14,7 +14,7 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import { Queue } from "../_queue.ts";
-import type { Decoder, RespValue } from "../resp/decode.ts";
+import type { Decoder, DecoderHandlers, RespValue } from "../resp/decode.ts";
 import { loadingRefusal } from "../policy/retry_rules.ts";
 import { BATCH, CONFIRM, type LostCommand, type Pending } from "./_pending.ts";
 
@@ -34,16 +34,16 @@ export interface ReplyEvents {
   ): boolean;
 }
 
-/** What the queue needs from its connection. */
+/** What the queue needs from its connection (the connection itself). */
 export interface ReplyQueueHost {
+  /** `host:port` or the socket path, for messages. */
   readonly address: string;
-  readonly commandTimeout: number;
   /** When a byte last arrived, in epoch milliseconds. */
-  lastDataAt(): number;
-  /** Whether replies are RESP2 (pub/sub messages then come as replies). */
-  resp2(): boolean;
-  /** The connection sent nothing for too long with entries outstanding. */
-  dead(error: TimeoutError): void;
+  readonly lastDataAt: number;
+  /** RESP2: pub/sub messages then come as replies. */
+  readonly protocol: 2 | 3;
+  /** Called when the server sent nothing for too long with entries out. */
+  destroy(error: TimeoutError): void;
 }
 
 const textDecoder = new TextDecoder();
@@ -65,7 +65,7 @@ const CONFIRMATIONS = new Set([
  * its replies are read and dropped when they come and later replies stay
  * matched to their own entries.
  */
-export class ReplyQueue {
+export class ReplyQueue implements DecoderHandlers {
   readonly #host: ReplyQueueHost;
   readonly #events: ReplyEvents;
   readonly #commandTimeout: number;
@@ -80,18 +80,20 @@ export class ReplyQueue {
   /** Set once a subscription was sent: RESP2 pub/sub messages are routed. */
   subscriber = false;
 
-  readonly #source: object;
-
   /**
-   * @param host The connection's side of the queue.
+   * @param host The connection: what reply mappers are told the replies
+   * arrived on, and what is destroyed when the server falls silent.
    * @param events Where to report pushes, timeouts and lost commands.
-   * @param source What reply mappers are told the replies arrived on.
+   * @param commandTimeout The default timeout of an entry, in ms.
    */
-  constructor(host: ReplyQueueHost, events: ReplyEvents, source: object) {
-    this.#source = source;
+  constructor(
+    host: ReplyQueueHost,
+    events: ReplyEvents,
+    commandTimeout: number,
+  ) {
     this.#host = host;
     this.#events = events;
-    this.#commandTimeout = host.commandTimeout;
+    this.#commandTimeout = commandTimeout;
   }
 
   /** Entries whose replies have not all arrived. */
@@ -192,9 +194,9 @@ export class ReplyQueue {
   #checkDead(now: number): boolean {
     const head = this.#queue.peek();
     if (head === undefined || !head.settled) return false;
-    const silentFor = now - Math.max(this.#host.lastDataAt(), head.issuedAt);
+    const silentFor = now - Math.max(this.#host.lastDataAt, head.issuedAt);
     if (silentFor < this.#commandTimeout) return false;
-    this.#host.dead(
+    this.#host.destroy(
       new TimeoutError(
         `Cannot use the connection to ${this.#host.address} as it sent nothing for ${silentFor} ms with commands outstanding`,
       ),
@@ -202,11 +204,15 @@ export class ReplyQueue {
     return true;
   }
 
-  /** Matches a decoded reply with the entry at the head of the queue. */
-  onReply(value: RespValue): void {
+  /**
+   * Matches a decoded reply with the entry at the head of the queue (the
+   * decoder calls it).
+   */
+  reply(value: RespValue): void {
     const pending = this.#queue.peek();
     if (
-      (this.subscriber && this.#host.resp2() && this.#routePubSub(value)) ||
+      (this.subscriber && this.#host.protocol === 2 &&
+        this.#routePubSub(value)) ||
       this.#confirmRefused(pending, value)
     ) return;
     if (pending === undefined) {
@@ -247,14 +253,14 @@ export class ReplyQueue {
       return;
     }
     try {
-      pending.resolve(pending.map(value, this.#source));
+      pending.resolve(pending.map(value, this.#host));
     } catch (error) {
       pending.reject(error);
     }
   }
 
-  /** Routes a RESP3 push message. */
-  onPush(value: RespValue[]): void {
+  /** Routes a RESP3 push message (the decoder calls it). */
+  push(value: RespValue[]): void {
     if (!this.#routePubSub(value)) this.#events.push?.(value);
   }
 

@@ -21,7 +21,7 @@ import {
   handshakeIsPipelined,
   type HandshakeSettings,
 } from "./_handshake.ts";
-import { abortable, openSocket } from "./_open.ts";
+import { abortable, connectDeadline, openSocket } from "./_open.ts";
 import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
 import {
   BATCH,
@@ -89,8 +89,9 @@ export class Connection {
   /** The time read when the current tick's first command was issued. */
   #tickNow = 0;
   #lastDataAt = 0;
-  #closed: Promise<void>;
-  #resolveClosed!: () => void;
+  /** Made when first asked for: `closed` is read by closing pools only. */
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
   #error: Error | undefined;
   /** The server's id of this connection, once known. */
   clientId: number | undefined;
@@ -115,20 +116,12 @@ export class Connection {
     this.#settings = settings;
     this.#transport = transport;
     this.#events = events;
-    const host = {
-      address: settings.path ?? `${settings.host}:${settings.port}`,
-      commandTimeout: settings.commandTimeout,
-      lastDataAt: () => this.#lastDataAt,
-      resp2: () => this.#protocol === 2,
-      dead: (error: TimeoutError) => this.destroy(error),
-    };
-    this.#queue = new ReplyQueue(host, events, this);
-    const queue = this.#queue;
-    this.#decoder = queue.decoder = new Decoder({
-      reply: (value) => queue.onReply(value),
-      push: (value) => queue.onPush(value),
-    }, settings.limits);
-    this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    const queue = this.#queue = new ReplyQueue(
+      this,
+      events,
+      settings.commandTimeout,
+    );
+    this.#decoder = queue.decoder = new Decoder(queue, settings.limits);
   }
 
   /** The current state. */
@@ -162,7 +155,15 @@ export class Connection {
 
   /** Resolves once the connection has closed. */
   get closed(): Promise<void> {
-    return this.#closed;
+    if (this.#closed !== undefined) return this.#closed;
+    return this.#closed = this.#state === "closed"
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#resolveClosed = resolve);
+  }
+
+  /** When a byte last arrived, in epoch milliseconds. */
+  get lastDataAt(): number {
+    return this.#lastDataAt;
   }
 
   /** `host:port` or the socket path, for messages. */
@@ -186,21 +187,16 @@ export class Connection {
     }
     this.#state = "connecting";
     const s = this.#settings;
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(
-        new TimeoutError(
-          `Cannot connect to ${this.address} within ${s.connectTimeout} ms`,
-        ),
-      );
-    }, s.connectTimeout);
+    // The deadline's timer and signal live in a scope of their own: one
+    // here would be kept alive by the socket's callbacks below.
+    const deadline = connectDeadline(s.connectTimeout, this.address);
     try {
       this.#socket = await openSocket(this.#transport, {
         host: s.host,
         port: s.port,
         path: s.path,
         tls: s.tls,
-        signal: controller.signal,
+        signal: deadline.signal,
       }, {
         data: (chunk) => this.#onData(chunk),
         close: (error) => this.#onSocketClose(error),
@@ -228,13 +224,13 @@ export class Connection {
         });
         return;
       }
-      await abortable(this.#handshake(Infinity), controller.signal);
+      await abortable(this.#handshake(Infinity), deadline.signal);
       this.#state = "ready";
     } catch (error) {
       this.destroy(error as Error);
       throw error;
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
@@ -468,7 +464,7 @@ export class Connection {
     } else if (this.#state !== "closing") {
       this.destroy();
     }
-    return this.#closed;
+    return this.closed;
   }
 
   /**
@@ -494,6 +490,6 @@ export class Connection {
     this.#writer.clear();
     this.#queue.failAll(error, this.#writtenSeq);
     this.#events.close?.(this, error);
-    this.#resolveClosed();
+    this.#resolveClosed?.();
   }
 }

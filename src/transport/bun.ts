@@ -92,7 +92,7 @@ class BunSocket implements TransportSocket {
     },
   };
 
-  readonly #options: TransportConnectOptions;
+  #options: TransportConnectOptions;
   readonly #handlers: TransportHandlers;
   /** Settles the connect attempt; unset once it has. */
   #settle: PromiseWithResolvers<TransportSocket> | undefined;
@@ -241,7 +241,13 @@ class BunSocket implements TransportSocket {
   #connected(): void {
     const settle = this.#settle!;
     this.#settle = undefined;
-    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    const signal = this.#options.signal;
+    if (signal !== undefined) {
+      signal.removeEventListener("abort", this.#onAbort);
+      // The connect attempt's signal, and its controller, are not kept for
+      // the socket's life.
+      this.#options = { ...this.#options, signal: undefined };
+    }
     settle.resolve(this);
   }
 
