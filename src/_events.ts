@@ -14,8 +14,9 @@ export type EventListenerOf<M, K extends keyof M> = (
 
 /** The events of one object, typed by the map `M`. */
 export class Events<M> {
-  readonly #target = new EventTarget();
-  readonly #listening = new Map<keyof M, Set<unknown>>();
+  // Made by the first listener: most clients never get one.
+  #target: EventTarget | undefined;
+  #listening: Map<keyof M, Set<unknown>> | undefined;
 
   /** Adds a listener (as `EventTarget.addEventListener`). */
   add<K extends keyof M & string>(
@@ -23,9 +24,11 @@ export class Events<M> {
     listener: EventListenerOf<M, K>,
     options?: AddEventListenerOptions,
   ): void {
-    let set = this.#listening.get(type);
-    if (set === undefined) this.#listening.set(type, set = new Set());
+    const listening = this.#listening ??= new Map();
+    let set = listening.get(type);
+    if (set === undefined) listening.set(type, set = new Set());
     set.add(listener);
+    this.#target ??= new EventTarget();
     this.#target.addEventListener(type, listener as EventListener, options);
   }
 
@@ -34,8 +37,8 @@ export class Events<M> {
     type: K,
     listener: EventListenerOf<M, K>,
   ): void {
-    this.#listening.get(type)?.delete(listener);
-    this.#target.removeEventListener(type, listener as EventListener);
+    this.#listening?.get(type)?.delete(listener);
+    this.#target?.removeEventListener(type, listener as EventListener);
   }
 
   /**
@@ -44,9 +47,9 @@ export class Events<M> {
    * @returns Whether anyone listened.
    */
   emit<K extends keyof M & string>(type: K, detail: M[K]): boolean {
-    const listened = (this.#listening.get(type)?.size ?? 0) > 0;
+    const listened = (this.#listening?.get(type)?.size ?? 0) > 0;
     if (listened) {
-      this.#target.dispatchEvent(new CustomEvent(type, { detail }));
+      this.#target!.dispatchEvent(new CustomEvent(type, { detail }));
     }
     return listened;
   }

@@ -2,8 +2,12 @@
  * A FIFO queue over a growable ring buffer: O(1) push and shift without the
  * array re-indexing `Array.prototype.shift` does.
  */
+const EMPTY: unknown[] = [];
+
 export class Queue<T> {
-  #items: (T | undefined)[] = new Array(16);
+  // No slots until the first push: most queues of an idle client (offline
+  // commands, waiters) stay empty all their life.
+  #items: (T | undefined)[] = EMPTY as (T | undefined)[];
   #head = 0;
   #size = 0;
 
@@ -73,7 +77,7 @@ export class Queue<T> {
 
   #grow(): void {
     const old = this.#items;
-    const grown: (T | undefined)[] = new Array(old.length * 2);
+    const grown: (T | undefined)[] = new Array(old.length * 2 || 16);
     for (let i = 0; i < this.#size; i++) {
       grown[i] = old[(this.#head + i) & (old.length - 1)];
     }

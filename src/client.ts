@@ -69,7 +69,8 @@ export class Client extends ClientBase<ClientEventMap> {
   readonly #pool: Pool<Connection, Lease>;
   readonly #follower: MasterFollower | undefined;
   readonly #reconnectPolicy: RetryPolicy;
-  readonly #subscriptions = new Set<{ close(): Promise<void> }>();
+  /** Made by the first subscribe: most clients never subscribe. */
+  #subscriptions: Set<{ close(): Promise<void> }> | undefined;
   readonly #cache: ClientCache | undefined;
   readonly #prefix: KeyPrefix | undefined;
   readonly #tracing: Tracing | undefined;
@@ -259,7 +260,7 @@ export class Client extends ClientBase<ClientEventMap> {
   ): Promise<Subscription<string>> {
     const { names, options } = subscribeArgs(kind, args);
     const pool = this.#pool;
-    const subscriptions = this.#subscriptions;
+    const subscriptions = this.#subscriptions ??= new Set();
     const follower = this.#follower;
     const subscription: Subscription<string> = new Subscription<string>({
       acquire: follower === undefined
@@ -347,8 +348,9 @@ export class Client extends ClientBase<ClientEventMap> {
     this.#closing ??= (async () => {
       this.#cache?.answerWaiting();
       // Subscriptions would hold their leases until the timeout: end them.
-      await Promise.all([...this.#subscriptions].map((sub) => sub.close()));
-      this.#subscriptions.clear();
+      const subscriptions = [...this.#subscriptions ?? []];
+      await Promise.all(subscriptions.map((sub) => sub.close()));
+      this.#subscriptions?.clear();
       await Promise.all([this.#pool.close(timeout), this.#follower?.close()]);
       this.#cache?.close();
       this.#emit("close", {});
@@ -358,8 +360,10 @@ export class Client extends ClientBase<ClientEventMap> {
 
   /** Closes at once: commands in flight and waiters reject. */
   destroy(): void {
-    for (const subscription of this.#subscriptions) subscription.close();
-    this.#subscriptions.clear();
+    for (const subscription of this.#subscriptions ?? []) {
+      subscription.close();
+    }
+    this.#subscriptions?.clear();
     this.#pool.destroy();
     this.#follower?.destroy();
     this.#cache?.close();
