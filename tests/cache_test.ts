@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type Client, createClient } from "../mod.ts";
+import { type Client, createClient, TimeoutError } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { sleep, waitFor } from "./_util.ts";
 import { FaultProxy } from "./faults/_peers.ts";
@@ -588,6 +588,35 @@ describe("Client-side cache", () => {
       });
       assert.ok(waited < 1_000, `waited ${waited} ms`);
       assert.deepEqual(value, { v: "t" });
+    },
+  );
+
+  test(
+    "with the cache on, the pool still hears its connection: a lease gets the busy connection once its replies are in, a timeout is counted",
+    T,
+    async () => {
+      // One connection: the lease must wait for it to drain, which only
+      // the connection's idle event tells the pool.
+      await using redis = createClient(server.url, {
+        cache: true,
+        pool: { max: 1 },
+      });
+      await redis.ping();
+      const reads = Array.from({ length: 50 }, (_, i) => redis.get(`c:ev${i}`));
+      const leasing = redis.acquire({ timeout: 2_000 });
+      assert.deepEqual(await Promise.all(reads), reads.map(() => null));
+      {
+        await using lease = await leasing;
+        assert.equal(await lease.ping(), "PONG");
+      }
+      const quick = redis.withOptions({ timeout: 30 });
+      await assert.rejects(
+        quick.send(["DEBUG", "SLEEP", "0.2"]),
+        TimeoutError,
+      );
+      assert.equal(redis.stats().timeouts, 1);
+      await sleep(250); // the server sleeps until then
+      assert.equal(await redis.get("c:ev0"), null);
     },
   );
 

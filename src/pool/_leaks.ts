@@ -85,6 +85,16 @@ export interface LeakReport {
   readonly heldMs: number;
 }
 
+/**
+ * Whether leases dropped without release can be detected: not with
+ * `leakDetection: false`, nor where the runtime has no FinalizationRegistry
+ * (Workers before compatibility date 2025-05-05: leases work the same, but
+ * one dropped without release is neither detected nor reclaimed).
+ */
+export function canTrackLeaks(level: LeakDetection): boolean {
+  return level !== false && typeof FinalizationRegistry === "function";
+}
+
 /** Tracks leases weakly and reports the ones collected unreleased. */
 export class LeakTracker {
   /**
@@ -109,16 +119,12 @@ export class LeakTracker {
    * @param leaked Called with the slot of each lease collected unreleased.
    */
   constructor(level: LeakDetection, leaked: (slot: Slot) => void) {
-    // Workers before compatibility date 2025-05-05 have no
-    // FinalizationRegistry: leases work the same, but one dropped without
-    // release is neither detected nor reclaimed.
-    this.#tracking = level !== false &&
-      typeof FinalizationRegistry === "function";
+    this.#tracking = canTrackLeaks(level);
     this.#leaked = leaked;
     this.#every = !this.#tracking ? 0 : level === "always" ? 1 : SAMPLE_EVERY;
   }
 
-  /** Whether leaked leases are detected at all. */
+  /** Whether leaked leases are detected at all: {@linkcode canTrackLeaks}. */
   get available(): boolean {
     return this.#tracking;
   }

@@ -38,7 +38,7 @@ export interface LeasingHost<C extends PoolConnection> {
   /** Opens another connection. */
   open(): void;
   /** The pool's slots, to find draining ones. */
-  slots(): Iterable<Slot<C>>;
+  readonly slots: Iterable<Slot<C>>;
   /** Makes sure maintenance runs (long-hold warnings). */
   maintain(): void;
 }
@@ -201,7 +201,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
   /** Returns draining connections no waiter needs any more. */
   #undrain(): void {
     if (this.#draining <= this.#waiters.size) return;
-    for (const slot of this.#host.slots()) {
+    for (const slot of this.#host.slots) {
       if (slot.state === "draining" && this.#draining > this.#waiters.size) {
         this.#draining--;
         this.#share(slot);
@@ -238,7 +238,7 @@ export class Leasing<C extends PoolConnection, L extends object> {
    * to leak tracking (see {@linkcode LeakTracker.track}).
    */
   trackHeld(): void {
-    for (const slot of this.#host.slots()) this.#leaks.commit(slot);
+    for (const slot of this.#host.slots) this.#leaks.commit(slot);
   }
 
   #handOut(slot: Slot<C>, waiter: Waiter<L>): void {

@@ -1,7 +1,8 @@
 /**
  * The pool's periodic maintenance: long-hold warnings, retiring
  * connections that were idle too long or lived too long, and probing idle
- * ones when asked to.
+ * ones when asked to; and the timers that run it, one per tick length for
+ * all the pools of the process.
  *
  * @module
  */
@@ -85,4 +86,82 @@ export function maintain(
       now - connection.lastUsedAt > settings.probeInterval
     ) probe(slot);
   }
+}
+
+/** A pool whose maintenance runs on a shared tick. */
+export interface Maintained {
+  /**
+   * Runs one round.
+   *
+   * @returns Whether the pool wants more rounds.
+   */
+  runMaintenance(): boolean;
+}
+
+/**
+ * One timer for every pool with the same tick: a process with many clients
+ * runs one maintenance timer, not one each (a timer costs a few hundred
+ * bytes, and most pools have the default tick). It stops when no pool
+ * wants it.
+ */
+class Ticker {
+  readonly #tick: number;
+  readonly #pools = new Set<Maintained>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(tick: number) {
+    this.#tick = tick;
+  }
+
+  add(pool: Maintained): void {
+    this.#pools.add(pool);
+    this.#timer ??= setTimeout(this.#run, this.#tick);
+  }
+
+  delete(pool: Maintained): void {
+    this.#pools.delete(pool);
+    if (this.#pools.size === 0) this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    tickers.delete(this.#tick);
+  }
+
+  #run = (): void => {
+    this.#timer = undefined;
+    for (const pool of this.#pools) {
+      let more = true;
+      try {
+        more = pool.runMaintenance();
+      } catch (error) {
+        // One pool's failure is not every pool's: report it as the pool's
+        // own timer would have, and go on.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+      if (!more) this.#pools.delete(pool);
+    }
+    if (this.#pools.size === 0) this.#stop();
+    else this.#timer = setTimeout(this.#run, this.#tick);
+  };
+}
+
+const tickers = new Map<number, Ticker>();
+
+/**
+ * Runs `pool`'s maintenance every `tick` ms until it says it wants no
+ * more, or {@linkcode stopMaintenance}.
+ */
+export function startMaintenance(pool: Maintained, tick: number): void {
+  let ticker = tickers.get(tick);
+  if (ticker === undefined) tickers.set(tick, ticker = new Ticker(tick));
+  ticker.add(pool);
+}
+
+/** Stops running `pool`'s maintenance (started with the same `tick`). */
+export function stopMaintenance(pool: Maintained, tick: number): void {
+  tickers.get(tick)?.delete(pool);
 }

@@ -34,13 +34,13 @@ export interface QueuedCommand {
   onAbort?: () => void;
 }
 
-/** What the queue needs from its pool. */
+/** What the queue needs from its pool (the shared connections). */
 export interface OfflineQueueHost {
   readonly address: string;
   readonly maxQueued: number;
   readonly commandTimeout: number;
   /** The last connection failure, for timeout messages. */
-  lastError(): Error | undefined;
+  readonly lastError: Error | undefined;
   /** A queued command timed out. */
   timedOut(): void;
   /** A retried command is back in the queue. */
@@ -59,7 +59,9 @@ export class OfflineQueue {
   readonly #host: OfflineQueueHost;
   readonly #queue = new Queue<QueuedCommand>();
   /** Commands waiting out their retry delay, by timer. */
-  readonly #retrying = new Map<ReturnType<typeof setTimeout>, QueuedCommand>();
+  #retrying:
+    | Map<ReturnType<typeof setTimeout>, QueuedCommand>
+    | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: OfflineQueueHost) {
@@ -85,7 +87,7 @@ export class OfflineQueue {
     const host = this.#host;
     if (
       this.#queue.size >= host.maxQueued &&
-      (host.maxQueued > 0 || host.lastError() !== undefined)
+      (host.maxQueued > 0 || host.lastError !== undefined)
     ) {
       return Promise.reject(
         new QueueFullError(
@@ -122,7 +124,7 @@ export class OfflineQueue {
   /** Queues the command again after `delay` milliseconds. */
   retryLater(entry: QueuedCommand, delay: number): void {
     const timer = setTimeout(() => {
-      this.#retrying.delete(timer);
+      this.#retrying!.delete(timer);
       if (entry.deadline <= Date.now()) {
         entry.reject(entry.lastError);
         return;
@@ -135,7 +137,7 @@ export class OfflineQueue {
       this.#push(entry);
       this.#host.requeued();
     }, delay);
-    this.#retrying.set(timer, entry);
+    (this.#retrying ??= new Map()).set(timer, entry);
   }
 
   /** Takes the oldest queued command. */
@@ -143,6 +145,11 @@ export class OfflineQueue {
     const entry = this.#queue.shift();
     if (entry?.onAbort !== undefined) {
       entry.options!.signal!.removeEventListener("abort", entry.onAbort);
+    }
+    if (this.#queue.size === 0 && this.#timer !== undefined) {
+      // Nothing left to expire: an idle client keeps no timer.
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
     }
     return entry;
   }
@@ -183,7 +190,7 @@ export class OfflineQueue {
       const reason = error();
       for (const entry of this.#queue.drain()) this.#drop(entry, reason);
     }
-    for (const [timer, entry] of this.#retrying) {
+    for (const [timer, entry] of this.#retrying ?? []) {
       clearTimeout(timer);
       entry.reject(
         new ClosedError(
@@ -191,7 +198,7 @@ export class OfflineQueue {
         ),
       );
     }
-    this.#retrying.clear();
+    this.#retrying?.clear();
   }
 
   #drop(entry: QueuedCommand, error: unknown): void {
@@ -219,7 +226,7 @@ export class OfflineQueue {
       const entry = this.#queue.shift()!;
       if (entry.deadline <= now) {
         this.#host.timedOut();
-        const last = this.#host.lastError();
+        const last = this.#host.lastError;
         this.#drop(
           entry,
           new TimeoutError(

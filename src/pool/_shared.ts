@@ -19,50 +19,78 @@ import type { RetryPolicy } from "../policy/retry.ts";
 import { mayResend } from "../policy/retry_rules.ts";
 import type { PoolConnection, Slot } from "./_slot.ts";
 import { leastPending } from "./dispatch.ts";
-import { OfflineQueue } from "./_offline.ts";
+import { OfflineQueue, type OfflineQueueHost } from "./_offline.ts";
 import { ClosedError } from "../errors.ts";
 
-/** What the shared connections need from their pool. */
+/** What the shared connections need from their pool (the pool itself). */
 export interface SharedHost {
+  /** The server's address, for messages. */
   readonly address: string;
+  /** Whether the pool was closed. */
+  readonly closed: boolean;
+  /** Another connection is wanted: none is usable, or all are deep. */
+  wantConnection(): void;
+  /** A command timed out. */
+  countTimeout(): void;
+}
+
+/** The settings the shared connections read. */
+export interface SharedSettings {
   readonly maxQueued: number;
   readonly commandTimeout: number;
   readonly retry: RetryPolicy;
-  /** Whether the pool was closed. */
-  closed(): boolean;
-  /** The last connection failure, for messages. */
-  lastError(): Error | undefined;
-  /** Another connection is wanted: none is usable, or all are deep. */
-  grow(): void;
-  /** A command was sent again. */
-  retried(): void;
-  /** A queued command timed out. */
-  timedOut(): void;
 }
 
 /** How long to wait before sending again a command refused as LOADING. */
 const LOADING_RETRY_DELAY = 100;
 
-/** The connections that take multiplexed commands, and their queue. */
-export class SharedConnections<C extends PoolConnection> {
+/**
+ * The connections that take multiplexed commands, and their queue (whose
+ * host it is, passing the pool's state on).
+ */
+export class SharedConnections<C extends PoolConnection>
+  implements OfflineQueueHost {
   readonly #host: SharedHost;
+  readonly #settings: SharedSettings;
   /** Ready slots that take multiplexed commands, in dispatch order. */
   readonly #slots: Slot<C>[] = [];
   readonly #queue: OfflineQueue;
 
-  constructor(host: SharedHost) {
+  constructor(host: SharedHost, settings: SharedSettings) {
     this.#host = host;
-    this.#queue = new OfflineQueue({
-      address: host.address,
-      maxQueued: host.maxQueued,
-      commandTimeout: host.commandTimeout,
-      lastError: () => host.lastError(),
-      timedOut: () => host.timedOut(),
-      requeued: () => {
-        if (this.#slots.length > 0) this.flush();
-        else host.grow();
-      },
-    });
+    this.#settings = settings;
+    this.#queue = new OfflineQueue(this);
+  }
+
+  /** The server's address, for messages. */
+  get address(): string {
+    return this.#host.address;
+  }
+
+  /** The most commands the queue holds. */
+  get maxQueued(): number {
+    return this.#settings.maxQueued;
+  }
+
+  /** The default command timeout, in milliseconds. */
+  get commandTimeout(): number {
+    return this.#settings.commandTimeout;
+  }
+
+  /** The pool's last connection failure, for messages. */
+  lastError: Error | undefined;
+  /** Commands sent again, and queued commands tried again. */
+  retries = 0;
+
+  /** A queued command timed out. */
+  timedOut(): void {
+    this.#host.countTimeout();
+  }
+
+  /** A retried command is back in the queue. */
+  requeued(): void {
+    if (this.#slots.length > 0) this.flush();
+    else this.#host.wantConnection();
   }
 
   /** How many connections take multiplexed commands. */
@@ -84,7 +112,7 @@ export class SharedConnections<C extends PoolConnection> {
     const slots = this.#slots;
     if (slots.length !== 0) {
       const choice = leastPending(slots);
-      if (choice.grow) this.#host.grow();
+      if (choice.grow) this.#host.wantConnection();
       return slots[choice.index].connection.send(args, map, options);
     }
     return this.#enqueue(args, undefined, map, options) as Promise<T>;
@@ -98,7 +126,7 @@ export class SharedConnections<C extends PoolConnection> {
     const slots = this.#slots;
     if (slots.length !== 0) {
       const choice = leastPending(slots);
-      if (choice.grow) this.#host.grow();
+      if (choice.grow) this.#host.wantConnection();
       return slots[choice.index].connection.sendBatch(batch, options);
     }
     return this.#enqueue(batch[0].args, batch, undefined, options) as Promise<
@@ -112,7 +140,7 @@ export class SharedConnections<C extends PoolConnection> {
     map: ReplyMapper<unknown> | undefined,
     options: CommandOptions | undefined,
   ): Promise<unknown> {
-    if (this.#host.closed()) {
+    if (this.#host.closed) {
       return Promise.reject(
         new ClosedError(
           `Cannot send ${
@@ -122,7 +150,7 @@ export class SharedConnections<C extends PoolConnection> {
       );
     }
     const promise = this.#queue.add(args, batch, map, options);
-    this.#host.grow();
+    this.#host.wantConnection();
     return promise;
   }
 
@@ -196,7 +224,7 @@ export class SharedConnections<C extends PoolConnection> {
     error: Error,
     mayHaveBeenApplied: boolean,
   ): boolean {
-    if (this.#host.closed() || !mayResend(command, mayHaveBeenApplied)) {
+    if (this.#host.closed || !mayResend(command, mayHaveBeenApplied)) {
       return false;
     }
     // A server loading its data says so and runs nothing: wait for it
@@ -205,10 +233,10 @@ export class SharedConnections<C extends PoolConnection> {
     const attempt = loading ? command.attempt : command.attempt + 1;
     const delay = loading
       ? LOADING_RETRY_DELAY
-      : this.#host.retry(attempt, error);
+      : this.#settings.retry(attempt, error);
     if (delay === undefined) return false;
-    this.#host.retried();
-    const timeout = command.options?.timeout ?? this.#host.commandTimeout;
+    this.retries++;
+    const timeout = command.options?.timeout ?? this.#settings.commandTimeout;
     this.#queue.retryLater({
       args: command.args,
       batch: command.batch,
@@ -224,14 +252,13 @@ export class SharedConnections<C extends PoolConnection> {
   }
 
   /**
-   * After a failed connection attempt: each queued command counts a try.
-   *
-   * @returns How many stay queued.
+   * After a failed connection attempt: each queued command counts a try;
+   * those that stay queued count as retries.
    */
-  afterConnectFailure(error: Error, failure: (what: string) => Error): number {
-    return this.#queue.afterConnectFailure(
+  afterConnectFailure(error: Error, failure: (what: string) => Error): void {
+    this.retries += this.#queue.afterConnectFailure(
       error,
-      this.#host.retry,
+      this.#settings.retry,
       (entry) => failure(commandName(entry.args)),
     );
   }

@@ -7,9 +7,12 @@
 import type {
   BatchMember,
   CommandOptions,
+  ConnectionEvents,
   ConnectionState,
+  LostCommand,
   ReplyMapper,
 } from "../connection/connection.ts";
+import type { ConnectionError, ReplyError } from "../errors.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { RespValue } from "../resp/decode.ts";
 
@@ -55,8 +58,30 @@ export type SlotState =
   | "leased"
   | "closed";
 
-/** One connection and its bookkeeping. */
-export class Slot<C extends PoolConnection = PoolConnection> {
+/** What a slot reports its connection's events to: the pool. */
+export interface SlotOwner {
+  /** The slot's connection closed; `error` says why when it failed. */
+  slotClosed(slot: Slot, error: Error | undefined): void;
+  /** A command on the slot's connection timed out. */
+  countTimeout(): void;
+  /** The last reply in flight on the slot's connection arrived. */
+  slotIdle(slot: Slot): void;
+  /** A command a shared connection lost; `true` takes it over. */
+  retryShared(
+    command: LostCommand,
+    error: ConnectionError | ReplyError,
+    mayHaveBeenApplied: boolean,
+  ): boolean;
+}
+
+/**
+ * One connection and its bookkeeping. The slot is also where its connection
+ * reports (its `ConnectionEvents`), passing each event on to the owner with
+ * the slot: methods, not closures made per connection.
+ */
+export class Slot<C extends PoolConnection = PoolConnection>
+  implements ConnectionEvents {
+  readonly #owner: SlotOwner;
   readonly connection: C;
   state: SlotState = "connecting";
   /** When the current lease was acquired, in epoch milliseconds. */
@@ -77,8 +102,45 @@ export class Slot<C extends PoolConnection = PoolConnection> {
   /** Where push messages of this connection go (a subscription's handler). */
   onPush: ((message: RespValue[]) => void) | undefined;
 
-  constructor(connection: C) {
-    this.connection = connection;
+  /**
+   * @param owner Gets the connection's events.
+   * @param open Makes the connection, which reports to the slot.
+   */
+  constructor(owner: SlotOwner, open: (events: Slot) => C) {
+    this.#owner = owner;
+    this.connection = open(this);
+  }
+
+  /** The connection closed. */
+  close(_: unknown, error: Error | undefined): void {
+    this.#owner.slotClosed(this, error);
+  }
+
+  /** A command timed out. */
+  timeout(): void {
+    this.#owner.countTimeout();
+  }
+
+  /** Nothing is in flight any more. */
+  idle(): void {
+    this.#owner.slotIdle(this);
+  }
+
+  /** A command the connection lost; `true` takes it over. */
+  retry(
+    command: LostCommand,
+    error: ConnectionError | ReplyError,
+    mayHaveBeenApplied: boolean,
+  ): boolean {
+    // Entries on leases are never moved: their connection's state went
+    // with it.
+    return (this.state === "shared" || this.state === "draining") &&
+      this.#owner.retryShared(command, error, mayHaveBeenApplied);
+  }
+
+  /** A push message: to the slot's handler, if it has one. */
+  push(message: RespValue[]): void {
+    this.onPush?.(message);
   }
 
   /** The stack of the `acquire` call, formatted on first read. */
@@ -124,20 +186,23 @@ export async function closeSlots(
 }
 
 /**
- * Idle shared connections and commands in flight, over a pool's slots.
+ * Slots, idle shared connections and commands in flight, over a pool's
+ * slots.
  *
  * @param slots The slots.
  * @returns The counts.
  */
 export function countSlots(
   slots: Iterable<Slot>,
-): { idle: number; inFlight: number } {
+): { total: number; idle: number; inFlight: number } {
+  let total = 0;
   let idle = 0;
   let inFlight = 0;
   for (const slot of slots) {
+    total++;
     const n = slot.state === "connecting" ? 0 : slot.connection.inFlight;
     inFlight += n;
     if (slot.state === "shared" && n === 0) idle++;
   }
-  return { idle, inFlight };
+  return { total, idle, inFlight };
 }

@@ -7,28 +7,47 @@
  * @module
  */
 
-import { ClosedError, ConnectionError, RedisError } from "../errors.ts";
+import {
+  ClosedError,
+  type ConnectionError,
+  type ReplyError,
+} from "../errors.ts";
 import type {
   BatchMember,
   CommandOptions,
+  LostCommand,
   ReplyMapper,
 } from "../connection/connection.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
-import { closeSlots, countSlots, type PoolConnection, Slot } from "./_slot.ts";
-import { SharedConnections } from "./_shared.ts";
+import {
+  closeSlots,
+  countSlots,
+  type PoolConnection,
+  Slot,
+  type SlotOwner,
+} from "./_slot.ts";
+import { SharedConnections, type SharedHost } from "./_shared.ts";
 import { Leasing } from "./_leasing.ts";
-import { maintain, maintenanceTick } from "./_maintenance.ts";
+import { connectFailure, Reconnects } from "./_reconnect.ts";
+import { canTrackLeaks } from "./_leaks.ts";
+import {
+  maintain,
+  type Maintained,
+  maintenanceTick,
+  startMaintenance,
+  stopMaintenance,
+} from "./_maintenance.ts";
 import type { LeaseState } from "./_reset.ts";
 import type {
   AcquireOptions,
   ConnectionFactory,
   LeaseFactory,
+  LeaseOwner,
   PoolEmitter,
   PoolSettings,
   PoolStats,
 } from "./types.ts";
-import type { LeaseOwner } from "./types.ts";
 
 export type {
   AcquireOptions,
@@ -45,25 +64,26 @@ export type {
  * connection serves a command is the dispatch policy's choice.
  */
 export class Pool<C extends PoolConnection, L extends object>
-  implements LeaseOwner {
+  implements LeaseOwner, Maintained, SharedHost, SlotOwner {
   readonly #settings: PoolSettings;
   readonly #factory: ConnectionFactory<C>;
   readonly #emit: PoolEmitter;
   #address: string;
   readonly #slots = new Set<Slot<C>>();
   readonly #shared: SharedConnections<C>;
-  readonly #leasing: Leasing<C, L>;
+  readonly #makeLease: LeaseFactory<L>;
+  /** Made by the first acquire: most clients never lease a connection. */
+  #leasing: Leasing<C, L> | undefined;
   #connecting = 0;
   #closed = false;
-  #lastError: Error | undefined;
-  #reconnectAttempt = 0;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
-  #created = 0;
-  #destroyed = 0;
-  #timeouts = 0;
-  #reconnects = 0;
-  #retries = 0;
+  readonly #reconnects: Reconnects;
+  #maintaining = false;
+  readonly #counts = {
+    created: 0,
+    destroyed: 0,
+    timeouts: 0,
+    reconnects: 0,
+  };
 
   /**
    * Constructs a pool; no connection opens until one is needed.
@@ -85,33 +105,25 @@ export class Pool<C extends PoolConnection, L extends object>
     this.#factory = factory;
     this.#emit = emit;
     this.#address = address;
-    this.#shared = new SharedConnections<C>({
-      address,
-      maxQueued: settings.maxQueued,
-      commandTimeout: settings.commandTimeout,
-      retry: settings.retry,
-      closed: () => this.#closed,
-      lastError: () => this.#lastError,
-      grow: () => {
-        if (this.#reconnectTimer === undefined) this.#grow();
-      },
-      retried: () => this.#retries++,
-      timedOut: () => this.#timeouts++,
-    });
-    const slots = this.#slots;
-    this.#leasing = new Leasing<C, L>({
-      settings,
+    this.#shared = new SharedConnections<C>(this, settings);
+    this.#reconnects = new Reconnects(settings.reconnect);
+    this.#makeLease = makeLease;
+  }
+
+  #lease(): Leasing<C, L> {
+    return this.#leasing ??= new Leasing<C, L>({
+      settings: this.#settings,
       shared: this.#shared,
       owner: this,
-      emit,
+      emit: this.#emit,
+      slots: this.#slots,
       closed: () => this.#closed,
       canOpen: () =>
-        this.#slots.size < settings.max && this.#reconnectTimer === undefined,
+        this.#slots.size < this.#settings.max && !this.#reconnects.waiting,
       connecting: () => this.#connecting,
       open: () => this.#open(),
-      slots: () => slots,
       maintain: () => this.#ensureMaintenance(),
-    }, makeLease);
+    }, this.#makeLease);
   }
 
   /** The configured database (leases restore it on release). */
@@ -124,13 +136,9 @@ export class Pool<C extends PoolConnection, L extends object>
     return this.#settings.commandTimeout;
   }
 
-  /**
-   * Whether a lease dropped without release is detected, reported and its
-   * connection reclaimed: false with `leakDetection: false` or where the
-   * runtime has no `FinalizationRegistry`.
-   */
+  /** Whether leaked leases are detected and reclaimed: `canTrackLeaks`. */
   get leakTracking(): boolean {
-    return this.#leasing.leakTracking;
+    return canTrackLeaks(this.#settings.leakDetection);
   }
 
   /** Whether `close()` or `destroy()` was called. */
@@ -173,32 +181,12 @@ export class Pool<C extends PoolConnection, L extends object>
     await this.run(["PING"]);
   }
 
-  #grow(): void {
-    if (
-      this.#closed || this.#connecting > 0 ||
-      this.#slots.size >= this.#settings.max
-    ) return;
-    this.#open();
-  }
-
   #open(): void {
-    // deno-lint-ignore prefer-const
-    let slot: Slot<C>;
-    const connection = this.#factory({
-      close: (_, error) => this.#onClose(slot, error),
-      timeout: () => this.#timeouts++,
-      idle: () => this.#leasing.onIdle(slot),
-      // Entries on leases are never moved: their connection's state went
-      // with it.
-      retry: (command, error, applied) =>
-        (slot.state === "shared" || slot.state === "draining") &&
-        this.#shared.retry(command, error, applied),
-      push: (message) => slot.onPush?.(message),
-    });
-    slot = new Slot(connection);
+    const slot = new Slot<C>(this, this.#factory);
+    const connection = slot.connection;
     this.#slots.add(slot);
     this.#connecting++;
-    this.#created++;
+    this.#counts.created++;
     this.#ensureMaintenance();
     connection.connect().then(
       () => {
@@ -225,88 +213,111 @@ export class Pool<C extends PoolConnection, L extends object>
       slot.connection.close();
       return;
     }
-    this.#reconnectAttempt = 0;
-    this.#lastError = undefined;
+    this.#reconnects.succeeded();
+    this.#shared.lastError = undefined;
     this.#emit("connect", { address: this.#address });
     this.#emit("ready", { address: this.#address });
-    if (!this.#leasing.offer(slot)) this.#share(slot);
+    if (!this.#leasing?.offer(slot)) this.#share(slot);
   }
 
   #share(slot: Slot<C>): void {
     this.#shared.add(slot);
-    this.#leasing.service();
+    this.#leasing?.service();
   }
 
   /** Takes a slot out of the pool's books (its connection is closing). */
   #remove(slot: Slot<C>): void {
     slot.state = "closed";
     this.#slots.delete(slot);
-    this.#destroyed++;
+    this.#counts.destroyed++;
   }
 
   #onConnectFailed(slot: Slot<C>, error: Error): void {
     this.#remove(slot);
     if (this.#closed) return;
-    this.#lastError = error;
+    this.#shared.lastError = error;
     this.#emit("error", { error });
     // Queued commands were never written: trying again cannot apply them
     // twice. Each gets as many tries as the retry policy allows.
     const retry = this.#settings.retry;
-    this.#retries += this.#shared.afterConnectFailure(
+    this.#shared.afterConnectFailure(
       error,
-      (what) => this.#connectFailure(what, error),
+      (what) => connectFailure(what, error, this.#address),
     );
-    this.#leasing.afterConnectFailure(
+    this.#leasing?.afterConnectFailure(
       (attempt) => retry(attempt, error),
-      () => this.#connectFailure("acquire", error),
+      () => connectFailure("acquire", error, this.#address),
     );
     this.#scheduleReconnect(error);
   }
 
-  #connectFailure(what: string, error: Error): Error {
-    if (error instanceof RedisError && error.code === "REPLY") return error;
-    return new ConnectionError(
-      `Cannot ${
-        what === "acquire" ? "acquire a connection" : `send ${what}`
-      } as connecting to ${this.#address} failed: ${error.message}`,
-      { cause: error },
-    );
-  }
-
   #hasDemand(): boolean {
-    return this.#shared.queued > 0 || this.#leasing.waiting > 0 ||
+    return this.#shared.queued > 0 || (this.#leasing?.waiting ?? 0) > 0 ||
       this.#slots.size < this.#settings.min;
   }
 
   #scheduleReconnect(error: Error): void {
-    if (
-      this.#closed || this.#reconnectTimer !== undefined || !this.#hasDemand()
-    ) return;
-    const attempt = ++this.#reconnectAttempt;
-    const delay = this.#settings.reconnect(attempt, error);
-    if (delay === undefined) {
-      this.#failAll(() => this.#connectFailure("command", error));
+    if (this.#closed || this.#reconnects.waiting || !this.#hasDemand()) return;
+    const next = this.#reconnects.wait(error, () => {
+      const room = this.#slots.size < this.#settings.max;
+      if (!this.#closed && this.#hasDemand() && room) this.#open();
+    });
+    if (next === undefined) {
+      this.#failAll(() => connectFailure("command", error, this.#address));
       return;
     }
-    this.#reconnects++;
-    this.#emit("reconnecting", { attempt, delay, error });
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      if (
-        !this.#closed && this.#hasDemand() &&
-        this.#slots.size < this.#settings.max
-      ) {
-        this.#open();
-      }
-    }, delay);
+    this.#counts.reconnects++;
+    this.#emit("reconnecting", { ...next, error });
   }
 
-  #onClose(slot: Slot<C>, error: Error | undefined): void {
+  // SharedHost and SlotOwner: methods, not closures made per pool.
+
+  /** The server's address, for messages. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /**
+   * Another connection is wanted: none is usable, or all are deep. One is
+   * opened unless one is being opened, the pool is full or a reconnect
+   * wait is under way.
+   */
+  wantConnection(): void {
+    if (
+      this.#closed || this.#connecting > 0 || this.#reconnects.waiting ||
+      this.#slots.size >= this.#settings.max
+    ) return;
+    this.#open();
+  }
+
+  /** A command timed out. */
+  countTimeout(): void {
+    this.#counts.timeouts++;
+  }
+
+  /** A slot's connection has nothing in flight. */
+  slotIdle(slot: Slot): void {
+    this.#leasing?.onIdle(slot as Slot<C>);
+  }
+
+  /** A command a shared connection lost; `true` when it is sent again. */
+  retryShared(
+    command: LostCommand,
+    error: ConnectionError | ReplyError,
+    applied: boolean,
+  ): boolean {
+    return this.#shared.retry(command, error, applied);
+  }
+
+  /** A slot's connection closed. */
+  slotClosed(slot: Slot, error: Error | undefined): void {
     const was = slot.state;
     if (was === "closed" || was === "connecting") return;
-    this.#remove(slot);
-    if (was === "shared" || was === "draining") this.#shared.remove(slot);
-    this.#leasing.onClosed(slot, was);
+    this.#remove(slot as Slot<C>);
+    if (was === "shared" || was === "draining") {
+      this.#shared.remove(slot as Slot<C>);
+    }
+    this.#leasing?.onClosed(slot as Slot<C>, was);
     if (this.#closed) return;
     if (error !== undefined && !(error instanceof ClosedError)) {
       this.#emit("error", { error });
@@ -314,17 +325,19 @@ export class Pool<C extends PoolConnection, L extends object>
     // A connection that was working is replaced at once; only when opening
     // connections fails does the reconnect policy space out the attempts.
     if (this.#hasDemand() && this.#slots.size < this.#settings.max) {
-      if (error !== undefined && this.#reconnectTimer === undefined) {
-        this.#reconnects++;
+      if (error !== undefined && !this.#reconnects.waiting) {
+        this.#counts.reconnects++;
         this.#emit("reconnecting", { attempt: 0, delay: 0, error });
       }
-      if (this.#reconnectTimer === undefined) this.#serviceDemand();
+      if (!this.#reconnects.waiting) this.#serviceDemand();
     }
   }
 
   #serviceDemand(): void {
-    if (this.#shared.queued > 0 && this.#shared.size === 0) this.#grow();
-    this.#leasing.service();
+    if (this.#shared.queued > 0 && this.#shared.size === 0) {
+      this.wantConnection();
+    }
+    this.#leasing?.service();
     while (this.#slots.size < this.#settings.min) this.#open();
   }
 
@@ -342,17 +355,17 @@ export class Pool<C extends PoolConnection, L extends object>
         new ClosedError("Cannot acquire a connection as the pool is closed"),
       );
     }
-    return this.#leasing.acquire(options);
+    return this.#lease().acquire(options);
   }
 
   /** Returns a lease's connection, undoing the state it left. */
   releaseLease(slot: Slot, lease: object, state: LeaseState): Promise<void> {
-    return this.#leasing.release(slot as Slot<C>, lease, state);
+    return this.#lease().release(slot as Slot<C>, lease, state);
   }
 
   /** Destroys a lease's connection instead of returning it. */
   destroyLease(slot: Slot, lease: object, error?: Error): void {
-    this.#leasing.destroy(slot, lease, error);
+    this.#lease().destroy(slot, lease, error);
   }
 
   /**
@@ -376,26 +389,27 @@ export class Pool<C extends PoolConnection, L extends object>
       }
     }
     if (this.#closed) return;
-    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
-    this.#reconnectAttempt = 0;
+    this.#reconnects.reset();
     this.#serviceDemand();
   }
 
   #ensureMaintenance(): void {
-    if (this.#maintenanceTimer !== undefined || this.#closed) return;
-    const tick = maintenanceTick(this.#settings);
-    this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
+    if (this.#maintaining || this.#closed) return;
+    this.#maintaining = true;
+    startMaintenance(this, maintenanceTick(this.#settings));
   }
 
-  #maintain(tick: number): void {
-    this.#maintenanceTimer = undefined;
-    if (this.#closed || this.#slots.size === 0) return;
-    this.#leasing.trackHeld();
+  /** One round of maintenance (the shared tick calls it: `Maintained`). */
+  runMaintenance(): boolean {
+    if (this.#closed || this.#slots.size === 0) {
+      this.#maintaining = false;
+      return false;
+    }
+    this.#leasing?.trackHeld();
     maintain(this.#slots, this.#settings, {
       longHold: (slot, heldMs) =>
         this.#emit("longhold", {
-          stack: this.#leasing.stackOf(slot as Slot<C>),
+          stack: this.#leasing?.stackOf(slot as Slot<C>),
           heldMs,
         }),
       retire: (slot, reason) => {
@@ -407,20 +421,21 @@ export class Pool<C extends PoolConnection, L extends object>
         if (reason === "lifetime") this.#serviceDemand();
       },
     });
-    this.#maintenanceTimer = setTimeout(() => this.#maintain(tick), tick);
+    return true;
   }
 
   /** Rejects queued commands and waiters; `error` builds their error. */
   #failAll(error: () => Error): void {
     this.#shared.failQueued(error);
-    this.#leasing.rejectAll(error);
+    this.#leasing?.rejectAll(error);
   }
 
   #stopTimers(): void {
-    for (const timer of [this.#reconnectTimer, this.#maintenanceTimer]) {
-      if (timer !== undefined) clearTimeout(timer);
+    this.#reconnects.reset();
+    if (this.#maintaining) {
+      stopMaintenance(this, maintenanceTick(this.#settings));
+      this.#maintaining = false;
     }
-    this.#reconnectTimer = this.#maintenanceTimer = undefined;
   }
 
   /**
@@ -444,9 +459,10 @@ export class Pool<C extends PoolConnection, L extends object>
       refusal ??
         new ClosedError("Cannot run the command as the pool was closed");
     this.#shared.close(closed);
-    this.#leasing.rejectAll(closed);
+    this.#leasing?.rejectAll(closed);
     this.#stopTimers();
-    await closeSlots(this.#slots, this.#leasing.released(), timeout);
+    const released = this.#leasing?.released() ?? Promise.resolve();
+    await closeSlots(this.#slots, released, timeout);
     this.destroy();
   }
 
@@ -470,20 +486,15 @@ export class Pool<C extends PoolConnection, L extends object>
    * @returns The stats.
    */
   stats(): PoolStats {
-    const { idle, inFlight } = countSlots(this.#slots);
+    const leasing = this.#leasing;
     return {
-      total: this.#slots.size,
-      idle,
-      leased: this.#leasing.leased,
-      waiting: this.#leasing.waiting,
+      ...countSlots(this.#slots),
+      leased: leasing?.leased ?? 0,
+      waiting: leasing?.waiting ?? 0,
       queued: this.#shared.queued,
-      inFlight,
-      created: this.#created,
-      destroyed: this.#destroyed,
-      leaks: this.#leasing.leaks,
-      timeouts: this.#timeouts,
-      reconnects: this.#reconnects,
-      retries: this.#retries,
+      leaks: leasing?.leaks ?? 0,
+      retries: this.#shared.retries,
+      ...this.#counts,
     };
   }
 }

@@ -22,10 +22,17 @@ import { Tracing } from "../tracing/_spans.ts";
 /** How long a tracking connection may stay silent before it is PINGed. */
 const PROBE_INTERVAL = 5_000;
 
+// The policies are pure functions: every client without its own shares one.
+const DEFAULT_RECONNECT = exponentialBackoff({
+  base: 100,
+  cap: 5_000,
+  attempts: Infinity,
+});
+const DEFAULT_RETRY = exponentialBackoff();
+
 /** The reconnect policy when none is given: 100 ms doubling up to 5 s. */
 export function reconnectPolicy(options: ResolvedOptions): RetryPolicy {
-  return options.reconnect ??
-    exponentialBackoff({ base: 100, cap: 5_000, attempts: Infinity });
+  return options.reconnect ?? DEFAULT_RECONNECT;
 }
 
 /**
@@ -83,14 +90,19 @@ export function createNodePool<L extends object>(
     ) => {
       // The tracker hears of invalidations before subscriptions do, and of
       // a lost connection before the pool moves its commands elsewhere.
+      // Each event named: the pool's are methods of its slot, which a
+      // spread would not copy.
       const connection: Connection = open({
-        ...events,
         push: (message) =>
           tracker.push(connection, message) || events.push?.(message),
         close: (closed, error) => {
           tracker.lost(closed);
           events.close?.(closed, error);
         },
+        timeout: () => events.timeout?.(),
+        idle: () => events.idle(),
+        retry: (command, error, applied) =>
+          events.retry?.(command, error, applied) ?? false,
       });
       return connection;
     };
@@ -134,12 +146,15 @@ export function openNodePool<L extends object>(
 ): Pool<Connection, L> {
   const { where, tracking, connections } = extras;
   const transport = options.transport ?? autoTransport;
-  const settings = (): ConnectionSettings => {
-    const base = where === undefined ? options : { ...options, ...where() };
-    return tracking ? { ...base, tracking: true } : base;
-  };
-  const open: ConnectionFactory<Connection> = (events: ConnectionEvents) =>
-    new Connection(settings(), transport, events);
+  const open: ConnectionFactory<Connection> = where === undefined && !tracking
+    ? (events: ConnectionEvents) => new Connection(options, transport, events)
+    : (events: ConnectionEvents) => {
+      const base = where === undefined ? options : { ...options, ...where() };
+      const settings: ConnectionSettings = tracking
+        ? { ...base, tracking: true }
+        : base;
+      return new Connection(settings, transport, events);
+    };
   return new Pool<Connection, L>(
     {
       ...options.pool,
@@ -148,7 +163,7 @@ export function openNodePool<L extends object>(
       connectTimeout: options.connectTimeout,
       db: options.db,
       name: options.name,
-      retry: options.retry ?? exponentialBackoff(),
+      retry: options.retry ?? DEFAULT_RETRY,
       reconnect: reconnectPolicy(options),
       // With tracking, a silent connection would leave its cached replies
       // stale: idle shared connections are PINGed so a dead one is found.
