@@ -611,6 +611,37 @@ describe("Pool leases against a real redis-server", () => {
   );
 
   test(
+    "Several clients' pools each retire their idle connections on the shared maintenance timers, also after one of them closed",
+    T,
+    async () => {
+      // Two with the same maintenance tick, one with another.
+      const clients = [50, 50, 200].map((idleTimeout) =>
+        createClient(server.url, { pool: { max: 3, min: 0, idleTimeout } })
+      );
+      try {
+        for (const client of clients) {
+          const leases = await Promise.all([
+            client.acquire(),
+            client.acquire(),
+          ]);
+          await Promise.all(leases.map((lease) => lease.release()));
+          assert.equal(client.stats().total, 2);
+        }
+        await clients[1].close();
+        await waitFor(
+          () =>
+            clients[0].stats().total === 0 && clients[2].stats().total === 0,
+          5_000,
+        );
+        assert.equal(await clients[0].ping(), "PONG");
+        assert.equal(clients[0].stats().total, 1);
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+      }
+    },
+  );
+
+  test(
     "Client.stats() and events report connections, leases and closing",
     T,
     async () => {
