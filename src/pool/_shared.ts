@@ -55,6 +55,10 @@ export class SharedConnections<C extends PoolConnection>
   /** Ready slots that take multiplexed commands, in dispatch order. */
   readonly #slots: Slot<C>[] = [];
   readonly #queue: OfflineQueue;
+  /** The pool's last connection failure, for messages. */
+  lastError: Error | undefined;
+  /** Commands sent again, and queued commands tried again. */
+  retries = 0;
 
   constructor(host: SharedHost, settings: SharedSettings) {
     this.#host = host;
@@ -76,11 +80,6 @@ export class SharedConnections<C extends PoolConnection>
   get commandTimeout(): number {
     return this.#settings.commandTimeout;
   }
-
-  /** The pool's last connection failure, for messages. */
-  lastError: Error | undefined;
-  /** Commands sent again, and queued commands tried again. */
-  retries = 0;
 
   /** A queued command timed out. */
   timedOut(): void {
