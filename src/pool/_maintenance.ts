@@ -144,8 +144,10 @@ class Ticker {
       }
       if (!more) this.#pools.delete(pool);
     }
+    // A pool that started during the round (from an event listener) may
+    // have armed the timer already.
     if (this.#pools.size === 0) this.#stop();
-    else this.#timer = setTimeout(this.#run, this.#tick);
+    else this.#timer ??= setTimeout(this.#run, this.#tick);
   };
 }
 
