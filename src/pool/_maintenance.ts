@@ -126,7 +126,7 @@ class Ticker {
   #stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    tickers.delete(this.#tick);
+    if (tickers.get(this.#tick) === this) tickers.delete(this.#tick);
   }
 
   #run = (): void => {
