@@ -115,7 +115,14 @@ describe("demo against a real redis-server", () => {
       assert.equal(result.connectionsAccepted, 200);
       // Seen from outside: the 200 plus the run's own monitoring connection.
       assert.equal(opened, 200 + 1);
-      assert.ok(result.peakConnected >= 1 && result.peakConnected <= 10);
+      // At most one open connection per worker (10). The server counts a
+      // connection until it reads the client's FIN: one a request just
+      // closed may still be counted next to the one the worker's next
+      // request opened.
+      assert.ok(
+        result.peakConnected >= 1 && result.peakConnected <= 2 * 10,
+        `peak connected ${result.peakConnected}`,
+      );
     },
   );
 
