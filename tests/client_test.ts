@@ -299,6 +299,38 @@ describe("Client against a real redis-server", () => {
   });
 
   test(
+    "Client.destroy() while its connection is still opening closes the socket once it opens",
+    T,
+    async () => {
+      /** Ids of the server's connections: new ones get higher ids. */
+      const ids = async () => {
+        const list = await redis.send(["CLIENT", "LIST"]) as string;
+        return [...list.matchAll(/^id=(\d+) /gm)].map((m) => Number(m[1]));
+      };
+      const received = async () => {
+        const info = (await redis.info("stats")).stats ?? {};
+        return Number(info.total_connections_received);
+      };
+      const newestBefore = Math.max(...await ids());
+      const receivedBefore = await received();
+      const client = createClient(server.url);
+      const pending = client.send(["PING"]);
+      client.destroy();
+      await assert.rejects(pending, ClosedError);
+      // The socket was asked for before destroy(): it opens, and must then
+      // be closed, not left connected.
+      let opened: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        await sleep(20);
+        opened = (await ids()).filter((id) => id > newestBefore);
+        if (await received() > receivedBefore && opened.length === 0) break;
+      }
+      assert.equal(await received(), receivedBefore + 1);
+      assert.deepEqual(opened, []);
+    },
+  );
+
+  test(
     "Client.scan(), hscan(), sscan() and zscan() iterate through the client and a lease",
     T,
     async () => {

@@ -191,7 +191,7 @@ export class Connection {
     // here would be kept alive by the socket's callbacks below.
     const deadline = connectDeadline(s.connectTimeout, this.address);
     try {
-      this.#socket = await openSocket(this.#transport, {
+      const socket = await openSocket(this.#transport, {
         host: s.host,
         port: s.port,
         path: s.path,
@@ -202,12 +202,15 @@ export class Connection {
         close: (error) => this.#onSocketClose(error),
       }, this.address);
       if (this.#state !== "connecting") {
+        // Destroyed while the socket was opening: nothing else will close it.
+        socket.destroy();
         throw this.#error ??
           new ClosedError("Cannot connect as the connection was closed");
       }
+      this.#socket = socket;
       this.#lastDataAt = Date.now();
-      this.#decoder.decodeUtf8 = this.#socket.decodeUtf8;
-      this.#writer.encodeUtf8Into = this.#socket.encodeUtf8Into;
+      this.#decoder.decodeUtf8 = socket.decodeUtf8;
+      this.#writer.encodeUtf8Into = socket.encodeUtf8Into;
       if (handshakeIsPipelined(s)) {
         this.#state = "ready";
         this.#handshake(s.connectTimeout).catch((error) => {

@@ -201,16 +201,12 @@ export class Pool<C extends PoolConnection, L extends object>
   }
 
   #onReady(slot: Slot<C>): void {
-    if (slot.retired && !this.#closed) {
-      // Opened to the server the pool has since moved away from.
+    if (slot.retired || this.#closed) {
+      // Opened as the pool closed, or to the server it has since moved away
+      // from: only the handshake can be on it, nothing waits for it.
       this.#remove(slot);
-      slot.connection.close();
-      this.#serviceDemand();
-      return;
-    }
-    if (this.#closed) {
-      this.#remove(slot);
-      slot.connection.close();
+      slot.connection.destroy();
+      if (!this.#closed) this.#serviceDemand();
       return;
     }
     this.#reconnects.succeeded();
