@@ -1,8 +1,8 @@
 /**
  * The pool's periodic maintenance: long-hold warnings, retiring
  * connections that were idle too long or lived too long, and probing idle
- * ones when asked to; and the timers that run it, one per tick length for
- * all the pools of the process.
+ * ones when asked to; and the timers that run it, one per tick length,
+ * shared by every pool in the program.
  *
  * @module
  */
