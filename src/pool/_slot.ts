@@ -186,23 +186,20 @@ export async function closeSlots(
 }
 
 /**
- * Slots, idle shared connections and commands in flight, over a pool's
- * slots.
+ * Idle shared connections and commands in flight, over a pool's slots.
  *
  * @param slots The slots.
  * @returns The counts.
  */
 export function countSlots(
   slots: Iterable<Slot>,
-): { total: number; idle: number; inFlight: number } {
-  let total = 0;
+): { idle: number; inFlight: number } {
   let idle = 0;
   let inFlight = 0;
   for (const slot of slots) {
-    total++;
     const n = slot.state === "connecting" ? 0 : slot.connection.inFlight;
     inFlight += n;
     if (slot.state === "shared" && n === 0) idle++;
   }
-  return { total, idle, inFlight };
+  return { idle, inFlight };
 }

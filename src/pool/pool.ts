@@ -484,6 +484,7 @@ export class Pool<C extends PoolConnection, L extends object>
   stats(): PoolStats {
     const leasing = this.#leasing;
     return {
+      total: this.#slots.size,
       ...countSlots(this.#slots),
       leased: leasing?.leased ?? 0,
       waiting: leasing?.waiting ?? 0,
