@@ -566,3 +566,68 @@ describe("Client.withOptions()", () => {
     },
   );
 });
+
+describe("Timeouts of different lengths on one connection", () => {
+  let server: RedisServer;
+
+  before(async () => {
+    server = await startRedis();
+  });
+
+  after(async () => {
+    await server.stop();
+  });
+
+  /** Sends `command` and reports how it settled and after how long. */
+  async function settle(
+    command: Promise<unknown>,
+    started: number,
+  ): Promise<{ error: unknown; ms: number }> {
+    const error = await command.then(() => undefined, (e) => e);
+    return { error, ms: Date.now() - started };
+  }
+
+  test(
+    "a command with a shorter timeout of its own times out on time behind a slow one",
+    T,
+    async () => {
+      await using redis = createClient(server.url, {
+        commandTimeout: 5_000,
+        pool: { max: 1 },
+      });
+      await redis.ping();
+      const started = Date.now();
+      const slow = redis.send(["DEBUG", "SLEEP", "0.8"]);
+      const quick = await settle(
+        redis.withOptions({ timeout: 100 }).send(["PING"]),
+        started,
+      );
+      assert.ok(quick.error instanceof TimeoutError, String(quick.error));
+      assert.ok(quick.ms < 700, `timed out after ${quick.ms} ms`);
+      assert.equal(await slow, "OK");
+    },
+  );
+
+  test(
+    "a command with the default timeout times out on time behind one with a longer timeout of its own",
+    T,
+    async () => {
+      await using redis = createClient(server.url, {
+        commandTimeout: 100,
+        pool: { max: 1 },
+      });
+      await redis.ping();
+      await sleep(150); // the PING's deadline passes: no timer is armed
+      const started = Date.now();
+      const slow = redis.withOptions({ timeout: 5_000 }).send([
+        "DEBUG",
+        "SLEEP",
+        "0.8",
+      ]);
+      const quick = await settle(redis.get("timeouts:k"), started);
+      assert.ok(quick.error instanceof TimeoutError, String(quick.error));
+      assert.ok(quick.ms < 700, `timed out after ${quick.ms} ms`);
+      assert.equal(await slow, "OK");
+    },
+  );
+});

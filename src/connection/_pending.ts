@@ -101,7 +101,6 @@ export class Pending implements LostCommand {
   /** When the shared timer times this entry out; 0 when it does not. */
   deadline = 0;
   settled = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   /** Replies (or confirmations) still expected. */
@@ -148,10 +147,9 @@ export class Pending implements LostCommand {
       : `the pipeline of ${batch.length} commands`;
   }
 
-  /** Marks the entry settled and drops its timer and abort listener. */
+  /** Marks the entry settled and drops its abort listener. */
   finish(): void {
     this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.onAbort !== undefined) {
       this.signal!.removeEventListener("abort", this.onAbort);
     }

@@ -73,6 +73,8 @@ export class ReplyQueue implements DecoderHandlers {
   /** The connection's decoder, whose bytes mode follows the head entry. */
   decoder!: Decoder;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires, in epoch milliseconds. */
+  #timerAt = 0;
   #drainedPromise: Promise<void> | undefined;
   #resolveDrained: (() => void) | undefined;
   /** How the decoder reads replies no entry waits for (pub/sub). */
@@ -106,74 +108,75 @@ export class ReplyQueue implements DecoderHandlers {
     if (this.#queue.size === 0) this.#readFor(pending);
     this.#queue.push(pending);
     const options = pending.options;
-    const timeout = options?.timeout;
-    const signal = options?.signal;
-    if (timeout === undefined && signal === undefined) {
-      // No deadline (0) with commandTimeout: Infinity; a timer armed for
-      // Infinity would fire at once, over and over.
-      if (this.#commandTimeout === Infinity) return;
-      pending.deadline = pending.issuedAt + this.#commandTimeout;
-      if (this.#timer === undefined) this.#armTimer(pending.deadline);
-    } else {
-      this.#guard(pending, timeout ?? this.#commandTimeout, signal);
+    let timeout = this.#commandTimeout;
+    if (options !== undefined) {
+      const signal = options.signal;
+      if (signal !== undefined && !this.#watch(pending, signal)) return;
+      timeout = options.timeout ?? timeout;
+    }
+    // No deadline (0) without a timeout; a timer armed for Infinity would
+    // fire at once, over and over.
+    if (!(timeout > 0) || timeout === Infinity) return;
+    const deadline = pending.deadline = pending.issuedAt + timeout;
+    if (this.#timer === undefined) this.#armTimer(deadline);
+    else if (deadline < this.#timerAt) {
+      // Due before the entries ahead of it (a shorter timeout of its own).
+      clearTimeout(this.#timer);
+      this.#armTimer(deadline);
     }
   }
 
-  /** The slow path: an entry with its own timeout or abort signal. */
-  #guard(
-    pending: Pending,
-    timeout: number,
-    signal: AbortSignal | undefined,
-  ): void {
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        pending.finish();
-        pending.reject(signal.reason);
-        return;
-      }
-      pending.signal = signal;
-      pending.onAbort = () => {
-        if (pending.settled) return;
-        pending.finish();
-        pending.reject(signal.reason);
-      };
-      signal.addEventListener("abort", pending.onAbort, { once: true });
+  /**
+   * Rejects the entry when `signal` aborts.
+   *
+   * @returns Whether the entry is still pending (the signal had not
+   * aborted yet).
+   */
+  #watch(pending: Pending, signal: AbortSignal): boolean {
+    if (signal.aborted) {
+      pending.finish();
+      pending.reject(signal.reason);
+      return false;
     }
-    if (timeout > 0 && timeout !== Infinity) {
-      pending.timer = setTimeout(() => {
-        if (pending.settled) return;
-        this.#timeOut(pending, timeout);
-        this.#checkDead(Date.now());
-      }, timeout);
-    }
+    pending.signal = signal;
+    pending.onAbort = () => {
+      if (pending.settled) return;
+      pending.finish();
+      pending.reject(signal.reason);
+    };
+    signal.addEventListener("abort", pending.onAbort, { once: true });
+    return true;
   }
 
   #armTimer(at: number): void {
+    this.#timerAt = at;
     this.#timer = setTimeout(this.#onTimer, Math.max(0, at - Date.now()));
   }
 
   /*
-   * One timer serves every entry with the default timeout: their deadlines
-   * grow in queue order, so the timer only needs the earliest pending one.
-   * It is not cleared when the queue empties; when it fires with nothing due
-   * it re-arms for the next deadline or stays off.
+   * One timer serves every entry of the connection, whatever its timeout:
+   * it is armed for the earliest deadline, and moved sooner only by an
+   * entry with a shorter timeout of its own. It is not cleared when the
+   * queue empties; when it fires with nothing due it re-arms for the next
+   * deadline or stays off.
    */
   #onTimer = (): void => {
     this.#timer = undefined;
     const now = Date.now();
-    const timeout = this.#commandTimeout;
-    let next = 0;
+    let next = Infinity;
     for (let i = 0; i < this.#queue.size; i++) {
       const pending = this.#queue.at(i)!;
-      if (pending.settled || pending.deadline === 0) continue;
-      if (pending.deadline > now) {
-        next = pending.deadline;
-        break;
+      const deadline = pending.deadline;
+      if (pending.settled || deadline === 0) continue;
+      if (deadline > now) {
+        // Entries with their own timeout can be due before older ones.
+        if (deadline < next) next = deadline;
+        continue;
       }
-      this.#timeOut(pending, timeout);
+      this.#timeOut(pending, pending.options?.timeout ?? this.#commandTimeout);
     }
     if (this.#checkDead(now)) return;
-    if (next !== 0) this.#armTimer(next);
+    if (next !== Infinity) this.#armTimer(next);
   };
 
   #timeOut(pending: Pending, timeout: number): void {
