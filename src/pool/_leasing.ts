@@ -365,9 +365,12 @@ export class Leasing<C extends PoolConnection, L extends object> {
     this.#leaks.report(slot, (report) => this.#host.emit("leak", report));
   }
 
-  /** Resolves once no connection is leased (for a graceful close). */
-  released(): Promise<void> {
-    if (this.#leased === 0) return Promise.resolve();
+  /**
+   * Resolves once no connection is leased (for a graceful close);
+   * `undefined` when none is.
+   */
+  released(): Promise<void> | undefined {
+    if (this.#leased === 0) return undefined;
     // No maintenance runs while closing: a lease dropped meanwhile must
     // still be found, and end the wait.
     this.trackHeld();

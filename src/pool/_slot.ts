@@ -161,19 +161,25 @@ export class Slot<C extends PoolConnection = PoolConnection>
  * caller's to destroy.
  *
  * @param slots The pool's slots, read once `first` has settled.
- * @param first What to wait for before closing.
+ * @param first What to wait for before closing; `undefined` for nothing.
  * @param timeout The deadline for both, in milliseconds.
  */
 export async function closeSlots(
   slots: Iterable<Slot>,
-  first: Promise<void>,
+  first: Promise<void> | undefined,
   timeout: number,
 ): Promise<void> {
+  if (first === undefined && allIdle(slots)) {
+    // Nothing to wait for: each connection closes at once, without a timer
+    // (a Worker closes a client per request).
+    await Promise.all([...slots].map((slot) => slot.connection.close()));
+    return;
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<void>((resolve) =>
     timer = setTimeout(resolve, timeout)
   );
-  await Promise.race([first, expired]);
+  if (first !== undefined) await Promise.race([first, expired]);
   const closing = Promise.all(
     [...slots].map((slot) =>
       slot.state === "connecting"
@@ -183,6 +189,16 @@ export async function closeSlots(
   );
   await Promise.race([closing, expired]);
   clearTimeout(timer);
+}
+
+/** Whether no slot is opening and none has a command in flight. */
+function allIdle(slots: Iterable<Slot>): boolean {
+  for (const slot of slots) {
+    if (slot.state === "connecting" || slot.connection.inFlight > 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

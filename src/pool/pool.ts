@@ -457,8 +457,7 @@ export class Pool<C extends PoolConnection, L extends object>
     this.#shared.close(closed);
     this.#leasing?.rejectAll(closed);
     this.#stopTimers();
-    const released = this.#leasing?.released() ?? Promise.resolve();
-    await closeSlots(this.#slots, released, timeout);
+    await closeSlots(this.#slots, this.#leasing?.released(), timeout);
     this.destroy();
   }
 
