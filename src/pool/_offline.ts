@@ -41,6 +41,12 @@ export interface OfflineQueueHost {
   readonly commandTimeout: number;
   /** The last connection failure, for timeout messages. */
   readonly lastError: Error | undefined;
+  /**
+   * When the connection attempt under way ends at the latest (success,
+   * failure or its connect timeout), in epoch milliseconds; 0 when none
+   * is. Its end calls {@linkcode OfflineQueue.recheck}.
+   */
+  readonly connectSettlesBy: number;
   /** A queued command timed out. */
   timedOut(): void;
   /** A retried command is back in the queue. */
@@ -210,12 +216,33 @@ export class OfflineQueue {
 
   #push(entry: QueuedCommand): void {
     this.#queue.push(entry);
-    if (this.#timer === undefined && entry.deadline !== Infinity) {
-      this.#timer = setTimeout(
-        this.#expire,
-        Math.min(entry.deadline - Date.now(), CHECK_EVERY),
-      );
+    if (this.#timer !== undefined || entry.deadline === Infinity) return;
+    // A connection attempt that ends first will call recheck(): no timer
+    // for the commands a new client sends while its connection opens.
+    const settles = this.#host.connectSettlesBy;
+    if (settles !== 0 && entry.deadline > settles) return;
+    this.#timer = setTimeout(
+      this.#expire,
+      Math.min(entry.deadline - Date.now(), CHECK_EVERY),
+    );
+  }
+
+  /**
+   * After a connection attempt ended: arms the deadline timer for what is
+   * still queued (`add` leaves it off while an attempt is under way that
+   * ends before their deadlines).
+   */
+  recheck(): void {
+    if (this.#timer !== undefined || this.#queue.size === 0) return;
+    let next = Infinity;
+    for (let i = 0; i < this.#queue.size; i++) {
+      next = Math.min(next, this.#queue.at(i)!.deadline);
     }
+    if (next === Infinity) return;
+    this.#timer = setTimeout(
+      this.#expire,
+      Math.min(next - Date.now(), CHECK_EVERY),
+    );
   }
 
   #expire = (): void => {

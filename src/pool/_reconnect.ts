@@ -1,6 +1,7 @@
 /**
- * The reconnect policy's state in a pool: which attempt comes next, and the
- * wait before it, during which no connection is opened.
+ * The reconnect policy's state in a pool: the connection attempts under
+ * way, which attempt comes next after failures, and the wait before it,
+ * during which no connection is opened.
  *
  * @module
  */
@@ -32,15 +33,39 @@ export function connectFailure(
   );
 }
 
-/** The attempts to open a connection after failures, and their waits. */
+/** The attempts to open a connection, and the waits after failures. */
 export class Reconnects {
   readonly #policy: RetryPolicy;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Connection attempts under way. */
+  opening = 0;
+  /** When the latest attempt ends at the latest; 0 when none is under way. */
+  settlesBy = 0;
 
   /** @param policy Says how long to wait before each attempt. */
   constructor(policy: RetryPolicy) {
     this.#policy = policy;
+  }
+
+  /**
+   * An attempt starts.
+   *
+   * @param timeout Its connect timeout, in milliseconds.
+   */
+  opened(timeout: number): void {
+    this.opening++;
+    this.settlesBy = Date.now() + timeout;
+  }
+
+  /** An attempt ended, opened or failed. */
+  ended(): void {
+    if (--this.opening === 0) this.settlesBy = 0;
+  }
+
+  /** Whether an attempt or a wait is under way: open no other now. */
+  get busy(): boolean {
+    return this.opening > 0 || this.#timer !== undefined;
   }
 
   /** Whether a wait is under way: no connection opens until it ends. */

@@ -28,6 +28,8 @@ export interface SharedHost {
   readonly address: string;
   /** Whether the pool was closed. */
   readonly closed: boolean;
+  /** See {@linkcode OfflineQueueHost.connectSettlesBy}. */
+  readonly connectSettlesBy: number;
   /** Another connection is wanted: none is usable, or all are deep. */
   wantConnection(): void;
   /** A command timed out. */
@@ -79,6 +81,16 @@ export class SharedConnections<C extends PoolConnection>
   /** The default command timeout, in milliseconds. */
   get commandTimeout(): number {
     return this.#settings.commandTimeout;
+  }
+
+  /** When the connection attempt under way ends at the latest, or 0. */
+  get connectSettlesBy(): number {
+    return this.#host.connectSettlesBy;
+  }
+
+  /** A connection attempt ended: queued commands need their timer. */
+  recheck(): void {
+    this.#queue.recheck();
   }
 
   /** A queued command timed out. */
@@ -148,9 +160,9 @@ export class SharedConnections<C extends PoolConnection>
         ),
       );
     }
-    const promise = this.#queue.add(args, batch, map, options);
+    // The attempt first, so that the queue knows when it ends.
     this.#host.wantConnection();
-    return promise;
+    return this.#queue.add(args, batch, map, options);
   }
 
   /** Takes a ready connection in, and sends it what was queued. */

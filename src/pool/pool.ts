@@ -74,7 +74,6 @@ export class Pool<C extends PoolConnection, L extends object>
   readonly #makeLease: LeaseFactory<L>;
   /** Made by the first acquire: most clients never lease a connection. */
   #leasing: Leasing<C, L> | undefined;
-  #connecting = 0;
   #closed = false;
   readonly #reconnects: Reconnects;
   #maintaining = false;
@@ -120,7 +119,7 @@ export class Pool<C extends PoolConnection, L extends object>
       closed: () => this.#closed,
       canOpen: () =>
         this.#slots.size < this.#settings.max && !this.#reconnects.waiting,
-      connecting: () => this.#connecting,
+      connecting: () => this.#reconnects.opening,
       open: () => this.#open(),
       maintain: () => this.#ensureMaintenance(),
     }, this.#makeLease);
@@ -185,17 +184,19 @@ export class Pool<C extends PoolConnection, L extends object>
     const slot = new Slot<C>(this, this.#factory);
     const connection = slot.connection;
     this.#slots.add(slot);
-    this.#connecting++;
+    this.#reconnects.opened(this.#settings.connectTimeout);
     this.#counts.created++;
     this.#ensureMaintenance();
     connection.connect().then(
       () => {
-        this.#connecting--;
+        this.#reconnects.ended();
         this.#onReady(slot);
+        this.#shared.recheck();
       },
       (error: Error) => {
-        this.#connecting--;
+        this.#reconnects.ended();
         this.#onConnectFailed(slot, error);
+        this.#shared.recheck();
       },
     );
   }
@@ -273,16 +274,19 @@ export class Pool<C extends PoolConnection, L extends object>
     return this.#address;
   }
 
+  /** When the latest connection attempt ends at the latest; 0: none. */
+  get connectSettlesBy(): number {
+    return this.#reconnects.settlesBy;
+  }
+
   /**
    * Another connection is wanted: none is usable, or all are deep. One is
    * opened unless one is being opened, the pool is full or a reconnect
    * wait is under way.
    */
   wantConnection(): void {
-    if (
-      this.#closed || this.#connecting > 0 || this.#reconnects.waiting ||
-      this.#slots.size >= this.#settings.max
-    ) return;
+    const full = this.#slots.size >= this.#settings.max;
+    if (this.#closed || this.#reconnects.busy || full) return;
     this.#open();
   }
 
