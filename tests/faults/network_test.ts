@@ -342,6 +342,43 @@ describe("Faults between client and server", () => {
 });
 
 describe("Faults from a scripted server", () => {
+  for (
+    const [when, connectTimeout, commandTimeout] of [
+      ["while the connection attempt is still under way", 3_000, 150],
+      ["after the connection attempt timed out", 100, 400],
+    ] as const
+  ) {
+    test(
+      `Commands waiting for a first connection time out at their own deadline ${when}`,
+      T,
+      async () => {
+        // Silent after refusing HELLO: the AUTH of the handshake never gets
+        // a reply, so no connection ever becomes ready.
+        const fake = await new ScriptedServer(() => undefined).start();
+        const redis = createClient(fake.url, {
+          password: "secret",
+          connectTimeout,
+          commandTimeout,
+          reconnect: () => 20,
+        });
+        try {
+          const started = Date.now();
+          const error = await redis.get("k").then(() => undefined, (e) => e);
+          const ms = Date.now() - started;
+          assert.ok(error instanceof TimeoutError, String(error));
+          assert.match(error.message, /no connection .* became usable/);
+          assert.ok(
+            ms >= commandTimeout - 20 && ms < commandTimeout + 1_000,
+            `rejected after ${ms} ms`,
+          );
+        } finally {
+          redis.destroy();
+          await fake.stop();
+        }
+      },
+    );
+  }
+
   test(
     "Client rejects garbage with ProtocolError, destroys that connection and carries on",
     T,
