@@ -16,6 +16,7 @@ import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
 import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Transport, TransportSocket } from "../transport/types.ts";
+import { microtask } from "../transport/detect.ts";
 import {
   handshake,
   handshakeIsPipelined,
@@ -399,7 +400,7 @@ export class Connection {
         return promise;
       }
       this.#flushScheduled = true;
-      queueMicrotask(this.#flush);
+      microtask(this.#flush);
     }
     return promise;
   }

@@ -27,6 +27,18 @@ export function detectRuntime(): RuntimeName | undefined {
   return undefined;
 }
 
+const resolved = Promise.resolve();
+
+/**
+ * Runs `fn` in a microtask. On workerd, `queueMicrotask` costs about 4 µs
+ * a call against 0.1 µs for a resolved promise's `then` (measured in a
+ * Worker); elsewhere `queueMicrotask` is as fast or faster.
+ */
+export const microtask: (fn: () => void) => void =
+  detectRuntime() === "cloudflare"
+    ? (fn) => void resolved.then(fn)
+    : queueMicrotask;
+
 let cached: Promise<Transport> | undefined;
 
 /**
