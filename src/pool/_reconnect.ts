@@ -53,7 +53,7 @@ export class Reconnects {
    *
    * @param timeout Its connect timeout, in milliseconds.
    */
-  opened(timeout: number): void {
+  started(timeout: number): void {
     this.opening++;
     this.settlesBy = Date.now() + timeout;
   }

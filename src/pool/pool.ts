@@ -184,7 +184,7 @@ export class Pool<C extends PoolConnection, L extends object>
     const slot = new Slot<C>(this, this.#factory);
     const connection = slot.connection;
     this.#slots.add(slot);
-    this.#reconnects.opened(this.#settings.connectTimeout);
+    this.#reconnects.started(this.#settings.connectTimeout);
     this.#counts.created++;
     this.#ensureMaintenance();
     connection.connect().then(
