@@ -83,18 +83,96 @@ export function ceilingMedians(ceiling: Ceiling): {
   };
 }
 
-/** One target of issue 6, measured. */
+/** One target of an issue (6 or 17), measured. */
 export interface TargetResult {
   readonly runtime: string;
   readonly what: string;
-  /** The measured ratio (or fraction, for the ceiling and heap targets). */
+  /**
+   * The measured ratio (or fraction, for the ceiling and heap targets; or
+   * microseconds).
+   */
   readonly measured: number;
   /** The bound it must meet (≥, or ≤ for `atMost`). */
   readonly bound: number;
   readonly atMost?: boolean;
-  /** How `measured` is shown (`×` ratio or `%`). */
-  readonly unit: "×" | "%";
+  /** How `measured` is shown (`×` ratio, `%` or `µs`). */
+  readonly unit: "×" | "%" | "µs";
   readonly met: boolean;
+}
+
+function target(
+  runtime: string,
+  what: string,
+  measured: number,
+  bound: number,
+  unit: TargetResult["unit"],
+  atMost = false,
+): TargetResult {
+  return {
+    runtime,
+    what,
+    measured,
+    bound,
+    unit,
+    atMost,
+    met: atMost ? measured <= bound : measured >= bound,
+  };
+}
+
+/**
+ * The targets of issue 17 that a report run measures: on Bun, respool at
+ * least level with Bun's `RedisClient` on every workload both ran; explicit
+ * pipelines of 16 at 90% of `redis-benchmark -P 16`; acquire+release (leak
+ * detection on, the default) within 1 µs.
+ */
+export function issue17Targets(report: Report): TargetResult[] {
+  const results: TargetResult[] = [];
+  const ceiling = ceilingMedians(report.ceiling);
+  for (const run of report.runs) {
+    const table = runMedians(run);
+    const rt = run.ready.runtime;
+    if (rt === "bun" && run.ready.peers.some((p) => p.id === "bun")) {
+      for (const workload of run.ready.workloads) {
+        const theirs = table.get(workload.id)?.get("bun");
+        if (theirs === undefined || Number.isNaN(theirs)) continue;
+        const measured = ratio(table, workload.id, ["bun"]);
+        results.push(
+          target(
+            rt,
+            `${workload.title}: respool ÷ Bun RedisClient`,
+            measured,
+            1,
+            "×",
+          ),
+        );
+      }
+    }
+    for (const test of ["get", "set"] as const) {
+      const mine = median(run.ceiling[test]);
+      if (Number.isNaN(mine)) continue;
+      results.push(target(
+        rt,
+        `50 concurrent pipelines of 16 ${test.toUpperCase()}: respool ÷ redis-benchmark -P 16`,
+        mine / ceiling.p16[test],
+        0.9,
+        "%",
+      ));
+    }
+    const acquire = table.get("acquire")?.get("respool");
+    if (acquire !== undefined && !Number.isNaN(acquire)) {
+      results.push(
+        target(
+          rt,
+          "pool acquire+release, per call",
+          1e6 / acquire,
+          1,
+          "µs",
+          true,
+        ),
+      );
+    }
+  }
+  return results;
 }
 
 function ratio(table: MedianTable, workload: string, peers: string[]): number {

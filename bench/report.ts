@@ -30,9 +30,9 @@ import {
   type ReadyMessage,
 } from "./_harness.ts";
 import type { Ceiling, Report, RuntimeRun } from "./_report_data.ts";
-import { targets } from "./_report_data.ts";
+import { issue17Targets, targets } from "./_report_data.ts";
 import { describePinning, onClientCore, pinServer } from "./_pin.ts";
-import { renderMarkdown, renderSvg } from "./_render.ts";
+import { renderMarkdown, renderSvg, showTarget } from "./_render.ts";
 import { renderJsonSections } from "./_sections.ts";
 
 const benchDir = `${import.meta.dirname}/`;
@@ -366,14 +366,20 @@ try {
     );
     console.log(ratioTable(run.ready, medians(run.rounds)));
   }
-  console.log("\nTargets (issue 6):");
-  for (const t of targets(report)) {
-    const shown = t.unit === "%"
-      ? `${(t.measured * 100).toFixed(1)}%`
-      : `${t.measured.toFixed(2)}×`;
-    console.log(
-      `  ${t.met ? "met    " : "NOT MET"} ${t.runtime}: ${t.what} = ${shown}`,
-    );
+  for (
+    const [issue, results] of [
+      [6, targets(report)],
+      [17, issue17Targets(report)],
+    ] as const
+  ) {
+    console.log(`\nTargets (issue ${issue}):`);
+    for (const t of results) {
+      console.log(
+        `  ${t.met ? "met    " : "NOT MET"} ${t.runtime}: ${t.what} = ${
+          showTarget(t.measured, t.unit, t.bound)
+        }`,
+      );
+    }
   }
   console.log(
     `\nWrote bench/RESULTS.md and bench/results.svg in ${
