@@ -197,16 +197,7 @@ export function targets(report: Report): TargetResult[] {
     bound: number,
     unit: "×" | "%",
     atMost = false,
-  ) =>
-    results.push({
-      runtime,
-      what,
-      measured,
-      bound,
-      unit,
-      atMost,
-      met: atMost ? measured <= bound : measured >= bound,
-    });
+  ) => results.push(target(runtime, what, measured, bound, unit, atMost));
   const ceiling = ceilingMedians(report.ceiling);
   for (const run of report.runs) {
     const table = runMedians(run);
