@@ -578,56 +578,43 @@ describe("Timeouts of different lengths on one connection", () => {
     await server.stop();
   });
 
-  /** Sends `command` and reports how it settled and after how long. */
-  async function settle(
-    command: Promise<unknown>,
-    started: number,
-  ): Promise<{ error: unknown; ms: number }> {
-    const error = await command.then(() => undefined, (e) => e);
-    return { error, ms: Date.now() - started };
-  }
-
-  test(
-    "a command with a shorter timeout of its own times out on time behind a slow one",
-    T,
-    async () => {
-      await using redis = createClient(server.url, {
+  const SLEEP = ["DEBUG", "SLEEP", "0.8"];
+  for (
+    const { name, commandTimeout, slow, quick } of [
+      {
+        name:
+          "a command with a shorter timeout of its own times out on time behind a slow one",
         commandTimeout: 5_000,
-        pool: { max: 1 },
-      });
-      await redis.ping();
-      const started = Date.now();
-      const slow = redis.send(["DEBUG", "SLEEP", "0.8"]);
-      const quick = await settle(
-        redis.withOptions({ timeout: 100 }).send(["PING"]),
-        started,
-      );
-      assert.ok(quick.error instanceof TimeoutError, String(quick.error));
-      assert.ok(quick.ms < 700, `timed out after ${quick.ms} ms`);
-      assert.equal(await slow, "OK");
-    },
-  );
-
-  test(
-    "a command with the default timeout times out on time behind one with a longer timeout of its own",
-    T,
-    async () => {
-      await using redis = createClient(server.url, {
+        slow: (redis: Client) => redis.send(SLEEP),
+        quick: (redis: Client) =>
+          redis.withOptions({ timeout: 100 }).send(["PING"]),
+      },
+      {
+        name:
+          "a command with the default timeout times out on time behind one with a longer timeout of its own",
         commandTimeout: 100,
+        slow: (redis: Client) =>
+          redis.withOptions({ timeout: 5_000 }).send(SLEEP),
+        quick: (redis: Client) => redis.get("timeouts:k"),
+      },
+    ]
+  ) {
+    test(name, T, async () => {
+      await using redis = createClient(server.url, {
+        commandTimeout,
         pool: { max: 1 },
       });
       await redis.ping();
-      await sleep(150); // the PING's deadline passes: no timer is armed
+      // With a short commandTimeout, the PING's deadline passes: no timer
+      // is armed when the slow command comes.
+      await sleep(150);
       const started = Date.now();
-      const slow = redis.withOptions({ timeout: 5_000 }).send([
-        "DEBUG",
-        "SLEEP",
-        "0.8",
-      ]);
-      const quick = await settle(redis.get("timeouts:k"), started);
-      assert.ok(quick.error instanceof TimeoutError, String(quick.error));
-      assert.ok(quick.ms < 700, `timed out after ${quick.ms} ms`);
-      assert.equal(await slow, "OK");
-    },
-  );
+      const slowReply = slow(redis);
+      const error = await quick(redis).then(() => undefined, (e) => e);
+      const ms = Date.now() - started;
+      assert.ok(error instanceof TimeoutError, String(error));
+      assert.ok(ms < 700, `timed out after ${ms} ms`);
+      assert.equal(await slowReply, "OK");
+    });
+  }
 });
