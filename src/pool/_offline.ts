@@ -221,9 +221,14 @@ export class OfflineQueue {
     // for the commands a new client sends while its connection opens.
     const settles = this.#host.connectSettlesBy;
     if (settles !== 0 && entry.deadline > settles) return;
+    this.#arm(entry.deadline, Date.now());
+  }
+
+  /** Arms the check for `deadline`, or in CHECK_EVERY ms if that is sooner. */
+  #arm(deadline: number, now: number): void {
     this.#timer = setTimeout(
       this.#expire,
-      Math.min(entry.deadline - Date.now(), CHECK_EVERY),
+      Math.min(deadline - now, CHECK_EVERY),
     );
   }
 
@@ -238,11 +243,7 @@ export class OfflineQueue {
     for (let i = 0; i < this.#queue.size; i++) {
       next = Math.min(next, this.#queue.at(i)!.deadline);
     }
-    if (next === Infinity) return;
-    this.#timer = setTimeout(
-      this.#expire,
-      Math.min(next - Date.now(), CHECK_EVERY),
-    );
+    if (next !== Infinity) this.#arm(next, Date.now());
   }
 
   #expire = (): void => {
@@ -269,8 +270,6 @@ export class OfflineQueue {
         this.#queue.push(entry);
       }
     }
-    if (next !== Infinity) {
-      this.#timer = setTimeout(this.#expire, Math.min(next - now, CHECK_EVERY));
-    }
+    if (next !== Infinity) this.#arm(next, now);
   };
 }
