@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { startRedis } from "../../tests/_redis.ts";
+import { median, shuffle } from "./_rounds.ts";
 import { buildWorker, startWorker } from "../../tests/edge/_workerd.ts";
 
 const { values, positionals } = parseArgs({
@@ -117,20 +118,6 @@ export default {
   },
 };
 `;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "respool-edge-ab-"));

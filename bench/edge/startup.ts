@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../../tests/_redis.ts";
+import { quantile, shuffle } from "./_rounds.ts";
 import {
   buildWorker,
   type RunningWorker,
@@ -70,21 +71,6 @@ async function measure(
     throw new Error(`${kind}: ${body.error}\n${worker.output()}`);
   }
   return body.ms;
-}
-
-function quantile(sorted: number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
 
 const server = await startRedis({ args: ["--maxclients", "10000"] });
