@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ReplyError } from "../errors.ts";
+import { ReplyError, TimeoutError } from "../errors.ts";
 import type { RespValue } from "../resp/decode.ts";
 import type { CommandArg } from "../resp/encode.ts";
 import type { ResolvedOptions } from "../options.ts";
@@ -57,6 +57,30 @@ function idOf(hello: RespValue): number | undefined {
 export function handshakeIsPipelined(settings: HandshakeSettings): boolean {
   return settings.password === undefined && settings.db === 0 &&
     !settings.readOnly && !settings.tracking;
+}
+
+/**
+ * What the failure of a pipelined handshake does to its connection. A
+ * HELLO refused for another reason than being unknown (NOAUTH) leaves it
+ * speaking RESP2, each command getting the server's own error: undefined.
+ * Anything else closes it, a timeout named as HELLO left unanswered.
+ *
+ * @param error Why the handshake failed.
+ * @param address The server's address, for the message.
+ * @param timeout The connect timeout that bounded HELLO, in milliseconds.
+ * @returns The error to close the connection with, if it must close.
+ */
+export function pipelinedFailure(
+  error: unknown,
+  address: string,
+  timeout: number,
+): Error | undefined {
+  if (error instanceof ReplyError) return undefined;
+  return error instanceof TimeoutError
+    ? new TimeoutError(
+      `Cannot connect to ${address} within ${timeout} ms as the server did not answer HELLO`,
+    )
+    : error as Error;
 }
 
 /**

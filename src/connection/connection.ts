@@ -5,13 +5,7 @@
  * @module
  */
 
-import {
-  ClosedError,
-  ConnectionError,
-  ProtocolError,
-  ReplyError,
-  TimeoutError,
-} from "../errors.ts";
+import { ClosedError, ConnectionError, ProtocolError } from "../errors.ts";
 import { type CommandArg, commandName, RespWriter } from "../resp/encode.ts";
 import { Decoder, type RespValue } from "../resp/decode.ts";
 import type { ResolvedOptions } from "../options.ts";
@@ -21,6 +15,7 @@ import {
   handshake,
   handshakeIsPipelined,
   type HandshakeSettings,
+  pipelinedFailure,
 } from "./_handshake.ts";
 import { abortable, connectDeadline, openSocket } from "./_open.ts";
 import { type ReplyEvents, ReplyQueue } from "./_replies.ts";
@@ -214,17 +209,19 @@ export class Connection {
       this.#writer.encodeUtf8Into = socket.encodeUtf8Into;
       if (handshakeIsPipelined(s)) {
         this.#state = "ready";
+        // HELLO's write waits two microtasks, for the commands the caller
+        // sends once connect() resolved: they leave with it in one write
+        // (on workerd a second write waits a turn of its event loop).
+        this.#tickNow = this.lastUsedAt = Date.now();
+        this.#flushScheduled = true;
+        microtask(() => microtask(this.#flush));
         this.#handshake(s.connectTimeout).catch((error) => {
-          // HELLO refused for another reason (NOAUTH): the connection stays
-          // RESP2 and each command gets the server's own error.
-          if (error instanceof ReplyError) return;
-          this.destroy(
-            error instanceof TimeoutError
-              ? new TimeoutError(
-                `Cannot connect to ${this.address} within ${s.connectTimeout} ms as the server did not answer HELLO`,
-              )
-              : error,
+          const failure = pipelinedFailure(
+            error,
+            this.address,
+            s.connectTimeout,
           );
+          if (failure !== undefined) this.destroy(failure);
         });
         return;
       }
