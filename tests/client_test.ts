@@ -10,6 +10,8 @@ import {
 } from "../mod.ts";
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { makeCerts } from "./_tls.ts";
+import { defaultTransport } from "../src/transport/detect.ts";
+import type { Transport } from "../src/transport/types.ts";
 import { sleep } from "./_util.ts";
 
 const T = { timeout: 30_000 };
@@ -426,6 +428,50 @@ describe("Client handshake", () => {
         await eager.close();
       } finally {
         await redis.close();
+        await server.stop();
+      }
+    },
+  );
+
+  test(
+    "A new connection's first command leaves in the same write as its HELLO",
+    T,
+    async () => {
+      // One write, not two: workerd sends a second write a turn of its event
+      // loop later, which slowed every fresh client on Workers. The
+      // runtime's own transport, with each connection's writes recorded.
+      const inner = await defaultTransport();
+      const firstWrites: string[] = [];
+      const recording: Transport = {
+        name: "recording",
+        async connect(options, handlers) {
+          const socket = await inner.connect(options, handlers);
+          let first = true;
+          return {
+            write(bytes) {
+              if (first) firstWrites.push(new TextDecoder().decode(bytes));
+              first = false;
+              socket.write(bytes);
+            },
+            destroy: () => socket.destroy(),
+          };
+        },
+      };
+      const server = await startRedis();
+      try {
+        for (let i = 0; i < 5; i++) {
+          await using redis = createClient(server.url, {
+            transport: recording,
+          });
+          assert.equal(await redis.ping(), "PONG");
+        }
+        assert.deepEqual(
+          firstWrites,
+          new Array(5).fill(
+            "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*1\r\n$4\r\nPING\r\n",
+          ),
+        );
+      } finally {
         await server.stop();
       }
     },
