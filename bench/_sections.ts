@@ -1,15 +1,17 @@
 /**
  * The sections of bench/RESULTS.md rendered from the JSON files of the
- * benches `bench:report` does not run itself (cluster_results.json,
- * cache_results.json, memory_results.json), after the report's own
- * sections.
+ * benches `bench:report` does not run itself (bun_floor_results.json,
+ * cluster_results.json, cache_results.json, memory_results.json), after the
+ * report's own sections.
  */
 import { renderCacheSection } from "./_cache_render.ts";
 import { renderClusterSection } from "./_cluster_render.ts";
+import { renderFloorSection } from "./_floor_render.ts";
 import { renderMemorySection } from "./_memory_render.ts";
 
 /** The headings those sections start with, in their order. */
 export const JSON_SECTION_HEADINGS = [
+  "## Bun: the JavaScript floor",
   "## Redis Cluster",
   "## Client-side cache",
   "## Memory",
@@ -22,7 +24,8 @@ export const JSON_SECTION_HEADINGS = [
  * @returns Markdown.
  */
 export async function renderJsonSections(benchDir: string): Promise<string> {
-  return await renderClusterSection(`${benchDir}cluster_results.json`) +
+  return renderFloorSection(`${benchDir}bun_floor_results.json`) +
+    await renderClusterSection(`${benchDir}cluster_results.json`) +
     renderCacheSection(`${benchDir}cache_results.json`) +
     renderMemorySection(`${benchDir}memory_results.json`);
 }

@@ -25,14 +25,27 @@
  */
 /// <reference types="npm:bun-types@1.4.5" />
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { startRedis } from "../tests/_redis.ts";
 import { type Peer, respool } from "./_clients.ts";
-import { pinSelf, pinServer } from "./_pin.ts";
+import { median } from "./_harness.ts";
+import {
+  env,
+  redisVersion,
+  respoolVersion,
+  saveRuntimeResults,
+} from "./_meta.ts";
+import { describePinning, pinSelf, pinServer } from "./_pin.ts";
 import { seed, validate, WORKLOADS } from "./_workloads.ts";
+import { shuffle } from "./edge/_rounds.ts";
+import type { FloorRow } from "./_floor_render.ts";
 
 const SEQUENTIAL = ["seq-get", "seq-set", "big"];
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
-const CELL_MS = Number(process.env.BENCH_CELL_MS ?? 300);
+const ROUNDS = env("BENCH_ROUNDS", 11);
+const CELL_MS = env("BENCH_CELL_MS", 300);
+const RESULTS_FILE = fileURLToPath(
+  new URL("./bun_floor_results.json", import.meta.url).href,
+);
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })
@@ -194,25 +207,9 @@ async function cell(unit: () => Promise<unknown>, ops: number, ms: number) {
   return (units * ops * 1000) / (now - started);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
-}
-
 const server = await startRedis();
 try {
-  pinServer(server.port);
-  pinSelf();
+  const pinned = pinServer(server.port) && pinSelf();
   const peers = [
     await respool(server.url),
     await bunPeer(server.url),
@@ -228,6 +225,7 @@ try {
     "\nworkload               respool    Bun        floor      " +
       "respool÷Bun  floor÷Bun  respool÷floor",
   );
+  const rows: FloorRow[] = [];
   for (const workload of WORKLOADS) {
     if (!SEQUENTIAL.includes(workload.id)) continue;
     const units = peers.map((peer) => {
@@ -238,21 +236,50 @@ try {
     const rates: number[][] = peers.map(() => []);
     for (const i of peers.keys()) await cell(units[i], workload.ops, 50);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const i of shuffled([...peers.keys()])) {
+      for (const i of shuffle([...peers.keys()])) {
         rates[i].push(await cell(units[i], workload.ops, CELL_MS));
       }
     }
     const paired = (a: number, b: number) =>
       median(rates[a].map((rate, round) => rate / rates[b][round]));
+    const row: FloorRow = {
+      id: workload.id,
+      title: workload.title,
+      opsPerSec: {
+        respool: median(rates[0]),
+        bun: median(rates[1]),
+        floor: median(rates[2]),
+      },
+      respoolVsBun: paired(0, 1),
+      floorVsBun: paired(2, 1),
+      respoolVsFloor: paired(0, 2),
+    };
+    rows.push(row);
     const k = (rate: number) => `${(rate / 1000).toFixed(1)}k/s`.padEnd(11);
     console.log(
-      workload.title.padEnd(23) + rates.map((r) => k(median(r))).join("") +
-        `${paired(0, 1).toFixed(3)}×`.padEnd(13) +
-        `${paired(2, 1).toFixed(3)}×`.padEnd(11) +
-        `${paired(0, 2).toFixed(3)}×`,
+      workload.title.padEnd(23) +
+        Object.values(row.opsPerSec).map(k).join("") +
+        `${row.respoolVsBun.toFixed(3)}×`.padEnd(13) +
+        `${row.floorVsBun.toFixed(3)}×`.padEnd(11) +
+        `${row.respoolVsFloor.toFixed(3)}×`,
     );
   }
   for (const peer of peers) await peer.close();
+  saveRuntimeResults(RESULTS_FILE, "bun", {
+    generated: new Date().toISOString(),
+    version: `bun ${Bun.version}`,
+    command: "deno task bench:bun:floor",
+    versions: {
+      respool: respoolVersion(),
+      "redis-server": redisVersion(),
+    },
+    settings: {
+      rounds: ROUNDS,
+      cellMs: CELL_MS,
+      pinning: pinned ? describePinning() : "none",
+    },
+    rows,
+  });
 } finally {
   await server.stop();
 }

@@ -1,8 +1,9 @@
 /**
  * `deno task bench:report:sections`: renders the sections of
- * bench/RESULTS.md that come from other benches' JSON files (Redis Cluster
- * from cluster_results.json, client-side cache from cache_results.json,
- * memory from memory_results.json) into the file as the last
+ * bench/RESULTS.md that come from other benches' JSON files (Bun's
+ * JavaScript floor from bun_floor_results.json, Redis Cluster from
+ * cluster_results.json, client-side cache from cache_results.json, memory
+ * from memory_results.json) into the file as the last
  * `bench:report` wrote it, without rerunning any bench. `bench:report`
  * renders the same sections when it rewrites the file.
  *

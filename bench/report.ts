@@ -4,8 +4,9 @@
  * the runtimes taking turns round by round, plus `redis-benchmark` as the
  * server's ceiling and respool's heap check on both; prints the ratio
  * tables and writes bench/RESULTS.md and bench/results.svg. RESULTS.md ends
- * with the sections of the benches it does not run (cluster_results.json,
- * cache_results.json, memory_results.json; see _sections.ts), which
+ * with the sections of the benches it does not run (bun_floor_results.json,
+ * cluster_results.json, cache_results.json, memory_results.json; see
+ * _sections.ts), which
  * `deno task bench:report:sections` re-renders alone.
  *
  * Settings (environment): `BENCH_ROUNDS` (11), `BENCH_CELL_MS` (200 ms per
