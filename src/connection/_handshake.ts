@@ -61,9 +61,10 @@ export function handshakeIsPipelined(settings: HandshakeSettings): boolean {
 
 /**
  * What the failure of a pipelined handshake does to its connection. A
- * HELLO refused for another reason than being unknown (NOAUTH) leaves it
- * speaking RESP2, each command getting the server's own error: undefined.
- * Anything else closes it, a timeout named as HELLO left unanswered.
+ * HELLO the server refused (NOAUTH, say; an unknown HELLO is handled by
+ * {@linkcode handshake}) leaves it speaking RESP2, each command getting the
+ * server's own error: undefined. Anything else closes it, a timeout named
+ * as HELLO left unanswered.
  *
  * @param error Why the handshake failed.
  * @param address The server's address, for the message.
