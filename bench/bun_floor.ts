@@ -27,6 +27,7 @@
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../tests/_redis.ts";
+import { bunRedis } from "./_bun_peer.ts";
 import { type Peer, respool } from "./_clients.ts";
 import { median } from "./_harness.ts";
 import {
@@ -178,22 +179,6 @@ async function floorPeer(port: number): Promise<Peer> {
   };
 }
 
-async function bunPeer(url: string): Promise<Peer> {
-  const client = new Bun.RedisClient(url);
-  await client.connect();
-  return {
-    id: "bun",
-    label: "Bun RedisClient",
-    get: (key) => client.get(key),
-    set: (key, value) => client.set(key, value),
-    hgetall: (key) => client.hgetall(key),
-    hset: (key, fields) =>
-      client.send("HSET", [key, ...Object.entries(fields).flat()]),
-    notes: {},
-    close: () => Promise.resolve(client.close()),
-  };
-}
-
 /** Units done in `ms`, as commands per second. */
 async function cell(unit: () => Promise<unknown>, ops: number, ms: number) {
   let units = 0;
@@ -212,7 +197,7 @@ try {
   const pinned = pinServer(server.port) && pinSelf();
   const peers = [
     await respool(server.url),
-    await bunPeer(server.url),
+    await bunRedis(server.url),
     await floorPeer(server.port),
   ];
   await seed(peers[0]);

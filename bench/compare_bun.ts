@@ -18,28 +18,9 @@
  */
 /// <reference types="npm:bun-types@1.4.5" />
 import process from "node:process";
-import { npmPeers, type Peer, type PeerFactory } from "./_clients.ts";
+import { bunRedis } from "./_bun_peer.ts";
+import { npmPeers } from "./_clients.ts";
 import { main } from "./_harness.ts";
-
-const bunRedis: PeerFactory = async (url) => {
-  const client = new Bun.RedisClient(url);
-  await client.connect();
-  const peer: Peer = {
-    id: "bun",
-    label: "Bun RedisClient",
-    get: (key) => client.get(key),
-    set: (key, value) => client.set(key, value),
-    hgetall: (key) => client.hgetall(key),
-    hset: (key, fields) =>
-      client.send("HSET", [key, ...Object.entries(fields).flat()]),
-    notes: {
-      pipeline: "no explicit pipeline API: 100 commands issued in one tick",
-      acquire: "Bun's RedisClient has no connection pool",
-    },
-    close: () => Promise.resolve(client.close()),
-  };
-  return peer;
-};
 
 const { respool, ...others } = npmPeers();
 await main({
