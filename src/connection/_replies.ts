@@ -173,14 +173,16 @@ export class ReplyQueue implements DecoderHandlers {
         if (deadline < next) next = deadline;
         continue;
       }
-      this.#timeOut(pending, pending.options?.timeout ?? this.#commandTimeout);
+      this.#timeOut(pending);
     }
     if (this.#checkDead(now)) return;
     if (next !== Infinity) this.#armTimer(next);
   };
 
-  #timeOut(pending: Pending, timeout: number): void {
+  #timeOut(pending: Pending): void {
     pending.finish();
+    // The timeout that set the deadline, without working it out again.
+    const timeout = pending.deadline - pending.issuedAt;
     pending.reject(
       new TimeoutError(
         `Cannot get a reply to ${pending.name} from ${this.#host.address} within ${timeout} ms`,
