@@ -26,10 +26,11 @@
 /// <reference types="npm:bun-types@1.4.5" />
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { encodeCommand } from "../src/resp/encode.ts";
 import { startRedis } from "../tests/_redis.ts";
 import { bunRedis } from "./_bun_peer.ts";
 import { type Peer, respool } from "./_clients.ts";
-import { median } from "./_harness.ts";
+import { median, runCell } from "./_harness.ts";
 import {
   env,
   redisVersion,
@@ -51,16 +52,6 @@ const RESULTS_FILE = fileURLToPath(
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Utf8Slice })
   .utf8Slice;
-const encoder = new TextEncoder();
-
-function encode(args: readonly string[]): Uint8Array {
-  let text = `*${args.length}\r\n`;
-  for (const arg of args) {
-    text += `$${encoder.encode(arg).length}\r\n${arg}\r\n`;
-  }
-  return encoder.encode(text);
-}
-
 /** Where the line starting at `at` ends (its CR), or -1. */
 function lineEnd(bytes: Uint8Array, at: number): number {
   for (let i = at; i + 1 < bytes.length; i++) {
@@ -114,7 +105,7 @@ async function floorPeer(port: number): Promise<Peer> {
     const id = args[0] + args[1];
     const entry = commands.get(id);
     if (entry !== undefined && entry.args[2] === args[2]) return entry.bytes;
-    const bytes = encode(args);
+    const bytes = encodeCommand(args);
     commands.set(id, { args, bytes });
     return bytes;
   };
@@ -168,7 +159,7 @@ async function floorPeer(port: number): Promise<Peer> {
       }),
     hset: (key, fields) =>
       roundTrip(
-        encode(["HSET", key, ...Object.entries(fields).flat()]),
+        encodeCommand(["HSET", key, ...Object.entries(fields).flat()]),
         simple,
       ),
     notes: {},
@@ -177,19 +168,6 @@ async function floorPeer(port: number): Promise<Peer> {
       return Promise.resolve();
     },
   };
-}
-
-/** Units done in `ms`, as commands per second. */
-async function cell(unit: () => Promise<unknown>, ops: number, ms: number) {
-  let units = 0;
-  const started = performance.now();
-  let now = started;
-  while (now - started < ms) {
-    for (let i = 0; i < 16; i++) await unit();
-    units += 16;
-    now = performance.now();
-  }
-  return (units * ops * 1000) / (now - started);
 }
 
 const server = await startRedis();
@@ -219,10 +197,10 @@ try {
       return unit;
     });
     const rates: number[][] = peers.map(() => []);
-    for (const i of peers.keys()) await cell(units[i], workload.ops, 50);
+    for (const i of peers.keys()) await runCell(units[i], workload.ops, 50);
     for (let round = 0; round < ROUNDS; round++) {
       for (const i of shuffle([...peers.keys()])) {
-        rates[i].push(await cell(units[i], workload.ops, CELL_MS));
+        rates[i].push(await runCell(units[i], workload.ops, CELL_MS));
       }
     }
     const paired = (a: number, b: number) =>
