@@ -12,7 +12,10 @@ import {
 } from "../../mod.ts";
 import { cloudflareTransport } from "../../src/transport/cloudflare.ts";
 import { detectRuntime } from "../../src/transport/detect.ts";
-import type { TransportHandlers } from "../../src/transport/types.ts";
+import type {
+  Transport,
+  TransportHandlers,
+} from "../../src/transport/types.ts";
 
 /** The part of a Durable Object namespace binding this Worker uses. */
 interface DurableObjectNamespace {
@@ -286,6 +289,32 @@ async function transport(env: Env): Promise<Record<string, unknown>> {
     report.aborted = null;
   } catch (error) {
     report.aborted = (error as Error).message;
+  }
+
+  // A new client's first command leaves in the same write as its HELLO:
+  // here a second write waits a turn of workerd's event loop.
+  {
+    const firstWrites: string[] = [];
+    const recording: Transport = {
+      name: "recording",
+      async connect(options, handlers) {
+        const socket = await cloudflareTransport.connect(options, handlers);
+        let first = true;
+        return {
+          write(bytes) {
+            if (first) firstWrites.push(decoder.decode(bytes));
+            first = false;
+            socket.write(bytes);
+          },
+          destroy: () => socket.destroy(),
+        };
+      },
+    };
+    for (let i = 0; i < 3; i++) {
+      await using redis = createClient({ ...where, transport: recording });
+      await redis.ping();
+    }
+    report.firstWrites = firstWrites;
   }
   return report;
 }

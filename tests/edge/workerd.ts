@@ -131,7 +131,7 @@ describe("cloudflareTransport on workerd", () => {
   );
 
   test(
-    "cloudflareTransport keeps writes in order and reports close once",
+    "cloudflareTransport keeps writes in order and reports close once; a new client's first command shares HELLO's write",
     T,
     async () => {
       const report = await json(worker, "/transport");
@@ -145,6 +145,12 @@ describe("cloudflareTransport on workerd", () => {
         /^workerd could not open the socket to 127\.0\.0\.1:\d+/,
       );
       assert.equal(report.aborted, "given up");
+      assert.deepEqual(
+        report.firstWrites,
+        new Array(3).fill(
+          "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*1\r\n$4\r\nPING\r\n",
+        ),
+      );
     },
   );
 
