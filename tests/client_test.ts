@@ -11,7 +11,7 @@ import {
 import { type RedisServer, startRedis } from "./_redis.ts";
 import { makeCerts } from "./_tls.ts";
 import { defaultTransport } from "../src/transport/detect.ts";
-import type { Transport } from "../src/transport/types.ts";
+import { recordFirstWrites } from "./_recording.ts";
 import { sleep } from "./_util.ts";
 
 const T = { timeout: 30_000 };
@@ -440,29 +440,13 @@ describe("Client handshake", () => {
       // One write, not two: workerd sends a second write a turn of its event
       // loop later, which slowed every fresh client on Workers. The
       // runtime's own transport, with each connection's writes recorded.
-      const inner = await defaultTransport();
-      const firstWrites: string[] = [];
-      const recording: Transport = {
-        name: "recording",
-        async connect(options, handlers) {
-          const socket = await inner.connect(options, handlers);
-          let first = true;
-          return {
-            write(bytes) {
-              if (first) firstWrites.push(new TextDecoder().decode(bytes));
-              first = false;
-              socket.write(bytes);
-            },
-            destroy: () => socket.destroy(),
-          };
-        },
-      };
+      const { transport, firstWrites } = recordFirstWrites(
+        await defaultTransport(),
+      );
       const server = await startRedis();
       try {
         for (let i = 0; i < 5; i++) {
-          await using redis = createClient(server.url, {
-            transport: recording,
-          });
+          await using redis = createClient(server.url, { transport });
           assert.equal(await redis.ping(), "PONG");
         }
         assert.deepEqual(

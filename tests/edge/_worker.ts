@@ -12,10 +12,8 @@ import {
 } from "../../mod.ts";
 import { cloudflareTransport } from "../../src/transport/cloudflare.ts";
 import { detectRuntime } from "../../src/transport/detect.ts";
-import type {
-  Transport,
-  TransportHandlers,
-} from "../../src/transport/types.ts";
+import type { TransportHandlers } from "../../src/transport/types.ts";
+import { recordFirstWrites } from "../_recording.ts";
 
 /** The part of a Durable Object namespace binding this Worker uses. */
 interface DurableObjectNamespace {
@@ -294,24 +292,9 @@ async function transport(env: Env): Promise<Record<string, unknown>> {
   // A new client's first command leaves in the same write as its HELLO:
   // here a second write waits a turn of workerd's event loop.
   {
-    const firstWrites: string[] = [];
-    const recording: Transport = {
-      name: "recording",
-      async connect(options, handlers) {
-        const socket = await cloudflareTransport.connect(options, handlers);
-        let first = true;
-        return {
-          write(bytes) {
-            if (first) firstWrites.push(decoder.decode(bytes));
-            first = false;
-            socket.write(bytes);
-          },
-          destroy: () => socket.destroy(),
-        };
-      },
-    };
+    const { transport, firstWrites } = recordFirstWrites(cloudflareTransport);
     for (let i = 0; i < 3; i++) {
-      await using redis = createClient({ ...where, transport: recording });
+      await using redis = createClient({ ...where, transport });
       await redis.ping();
     }
     report.firstWrites = firstWrites;
