@@ -120,6 +120,8 @@ const FLAG_BITS = "readonly write pubsub movablekeys no_multi loading blocking"
   .split(" ");
 /** The bits of a FACTS line: write, blocking, retry-safe, effect. */
 const FACT_BITS = 2 | 1 << 6 | 1 << 8 | 15 << 16;
+/** The bits that make a command need care: blocking, an effect. */
+const CARE_BITS = 1 << 6 | 15 << 16;
 function list(value: RespValue | undefined): RespValue[] {
   if (value instanceof Set) return [...value];
   return Array.isArray(value) ? value : [];
@@ -353,6 +355,9 @@ function renderTables(
   // commands that are retry-safe, block or change connection state, with
   // those bits and the write bit, and the containers of such subcommands.
   const facts: string[] = [];
+  // And the names needsCare() checks: commands that change connection
+  // state or may block, themselves or through a subcommand.
+  const careful = new Set<string>();
   let pendingContainer: string | undefined;
   const lines = sorted.map((row) => {
     if (row.timeout === undefined && row.flags.includes("blocking")) {
@@ -381,6 +386,7 @@ function renderTables(
     ];
     while (factFields[factFields.length - 1] === "") factFields.pop();
     if (sub === undefined) pendingContainer = factFields.join(",");
+    if ((bits & CARE_BITS) !== 0) careful.add(top.toLowerCase());
     if ((bits & FACT_BITS & ~2) !== 0) {
       if (sub !== undefined && pendingContainer !== undefined) {
         facts.push(pendingContainer);
@@ -416,10 +422,14 @@ function renderTables(
       : line;
     return `\n/** ${doc}. */\n${wrapped}\n`;
   }).join("");
-  return { registry, facts: factsModule(version, facts) };
+  return { registry, facts: factsModule(version, facts, [...careful]) };
 }
 
-function factsModule(version: string, facts: string[]): string {
+function factsModule(
+  version: string,
+  facts: string[],
+  careful: string[],
+): string {
   return `/**
  * The facts a client needs before it sends a command, read by
  * src/commands/_facts.ts (the core entry loads these without the rest of
@@ -440,6 +450,14 @@ function factsModule(version: string, facts: string[]): string {
 export const FACTS = \`
 ${facts.join("\n")}
 \`;
+
+/**
+ * The ${careful.length} commands that change connection state or may block,
+ * themselves or through a subcommand, in lower case: what needsCare()
+ * checks on every command, without reading FACTS.
+ */
+export const CAREFUL =
+  ${JSON.stringify(careful.join(" "))};
 `;
 }
 

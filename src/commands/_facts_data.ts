@@ -184,3 +184,11 @@ zscan,74
 zscore,74
 zunion,74
 `;
+
+/**
+ * The 35 commands that change connection state or may block,
+ * themselves or through a subcommand, in lower case: what needsCare()
+ * checks on every command, without reading FACTS.
+ */
+export const CAREFUL =
+  "asking auth blmove blmpop blpop brpop brpoplpush bzmpop bzpopmax bzpopmin client discard exec hello monitor multi psubscribe psync punsubscribe quit readonly readwrite reset select ssubscribe subscribe sunsubscribe sync unsubscribe unwatch wait waitaof watch xread xreadgroup";
