@@ -23,7 +23,11 @@ const builtins = (globalThis as unknown as {
   process: { getBuiltinModule(id: string): unknown };
 }).process;
 const net = builtins.getBuiltinModule("node:net") as typeof Net;
-const tls = builtins.getBuiltinModule("node:tls") as typeof Tls;
+/**
+ * Loaded on the first TLS connection: `node:tls` takes Node about 10 ms to
+ * load, which a client of plain TCP would pay before its first reply.
+ */
+let tls: typeof Tls | undefined;
 
 function describeTarget(options: TransportConnectOptions): string {
   return options.path ?? `${options.host}:${options.port}`;
@@ -35,6 +39,7 @@ function open(options: TransportConnectOptions): Net.Socket {
     : { host: options.host, port: options.port };
   if (!options.tls) return net.connect({ ...where, noDelay: true });
   const { ca, servername, rejectUnauthorized } = options.tls;
+  tls ??= builtins.getBuiltinModule("node:tls") as typeof Tls;
   return tls.connect({
     ...where,
     ca,
