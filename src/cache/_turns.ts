@@ -20,8 +20,10 @@ const immediates = globalThis as {
  * immediates before it polls I/O, and Workers have none: there a zero
  * timeout (a millisecond or more) is what lets I/O in.
  */
-const immediateAfterIo = immediates.setImmediate !== undefined &&
-  !("Deno" in globalThis);
+const immediateAfterIo = !("Deno" in globalThis) &&
+  // Read only off Deno: there the first read of setImmediate loads Deno's
+  // Node compatibility layer (tens of milliseconds at start-up).
+  immediates.setImmediate !== undefined;
 
 /** Runs `fn` on a later turn of the event loop, after pending I/O. */
 const nextTurn: (fn: () => void) => Turn = immediateAfterIo
