@@ -84,12 +84,13 @@ const index = new CommandIndex<CommandFacts>();
 const timeouts = new Map<string, TimeoutRule>();
 /**
  * Top-level names, upper and lower case, of the commands that change
- * connection state or may block, themselves or through a subcommand:
- * filled from CAREFUL on the first needsCare(), so that a process's first
- * command does not wait for FACTS to be read (1 to 2.5 ms on a cold
- * start, measured on Deno, Node and Bun).
+ * connection state or may block, themselves or through a subcommand: from
+ * CAREFUL, so that a process's first command does not wait for FACTS to be
+ * read (1 to 2.5 ms on a cold start, measured on Deno, Node and Bun).
  */
-const careful = new Set<string>();
+const careful = new Set(
+  CAREFUL.split(" ").flatMap((name) => [name, name.toUpperCase()]),
+);
 
 function load(): void {
   const effects = EFFECTS.split(" ") as ConnectionEffect[];
@@ -164,11 +165,6 @@ export function commandFacts(
  * @returns Whether to look at its facts before sending it.
  */
 export function needsCare(args: readonly CommandArg[]): boolean {
-  if (careful.size === 0) {
-    for (const name of CAREFUL.split(" ")) {
-      careful.add(name).add(name.toUpperCase());
-    }
-  }
   const name = args[0];
   if (typeof name !== "string") return true;
   if (careful.has(name)) return true;
