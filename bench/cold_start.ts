@@ -20,6 +20,7 @@
  */
 import { startRedis } from "../tests/_redis.ts";
 import { median } from "./_harness.ts";
+import { env } from "./_meta.ts";
 
 interface Sample {
   importMs: number;
@@ -28,7 +29,7 @@ interface Sample {
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const checkouts = [root, ...Deno.args.map((dir) => dir.replace(/\/$/, ""))];
-const samples = Number(Deno.env.get("BENCH_SAMPLES") ?? "11");
+const samples = env("BENCH_SAMPLES", 11);
 const child = new URL("./_cold_child.ts", import.meta.url).pathname;
 const runtimes: Record<string, string[]> = {
   deno: [Deno.execPath(), "run", "-A", child],
